@@ -1,0 +1,195 @@
+"""Keycloak access-token verification and the principal handed to resolvers.
+
+Tokens are verified locally: signature against the realm's JWKS (fetched with python-keycloak,
+cached, refreshed when a token names an unknown key id — key rotation), issuer, audience and
+expiry. Keycloak is never called per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from jwcrypto import jwk
+from jwcrypto.common import JWException
+from keycloak import KeycloakOpenID
+
+from ecosteward.config import Settings
+from ecosteward.errors import Forbidden, Unauthenticated
+
+log = logging.getLogger(__name__)
+
+ROLES: tuple[str, ...] = (
+    "bureau_officer",
+    "town_officer",
+    "agency_admin",
+    "agency_staff",
+    "procurement_officer",
+    "enterprise_user",
+)
+"""The six realm roles (domain.md, "People")."""
+
+
+def _uuid_claim(claims: dict[str, Any], name: str) -> uuid.UUID | None:
+    value = claims.get(name)
+    if isinstance(value, list):  # multivalued mappers give lists
+        value = value[0] if value else None
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: Keycloak subject, realm roles and data-scope claims."""
+
+    subject: str
+    username: str
+    roles: frozenset[str]
+    jurisdiction_id: uuid.UUID | None = None
+    agency_id: uuid.UUID | None = None
+    enterprise_id: uuid.UUID | None = None
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        realm_roles = claims.get("realm_access", {}).get("roles", [])
+        return cls(
+            subject=str(claims.get("sub", "")),
+            username=str(claims.get("preferred_username", "")),
+            roles=frozenset(r for r in realm_roles if r in ROLES),
+            jurisdiction_id=_uuid_claim(claims, "jurisdiction_id"),
+            agency_id=_uuid_claim(claims, "agency_id"),
+            enterprise_id=_uuid_claim(claims, "enterprise_id"),
+        )
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def require_role(self, *roles: str) -> None:
+        if not self.has_role(*roles):
+            raise Forbidden(
+                f"This needs one of the roles {', '.join(roles)} (权限不足).", required_roles=list(roles)
+            )
+
+
+def _token_header(token: str) -> dict[str, Any]:
+    try:
+        head = token.split(".")[0]
+        padded = head + "=" * (-len(head) % 4)
+        header = json.loads(base64.urlsafe_b64decode(padded))
+    except (ValueError, IndexError, UnicodeDecodeError) as exc:
+        raise Unauthenticated("The access token is malformed (令牌格式错误).") from exc
+    if not isinstance(header, dict):
+        raise Unauthenticated("The access token is malformed (令牌格式错误).")
+    return header
+
+
+class TokenVerifier:
+    """Verifies Keycloak access tokens against a cached JWKS."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        leeway_seconds: int = 5,
+        min_refresh_seconds: float = 30.0,
+    ) -> None:
+        self._openid = KeycloakOpenID(
+            server_url=settings.keycloak_url + "/",
+            realm_name=settings.keycloak_realm,
+            client_id=settings.audience,
+            timeout=5,
+        )
+        self._audience = settings.audience
+        self._issuers = set(settings.issuers)
+        self._leeway = leeway_seconds
+        self._min_refresh = min_refresh_seconds
+        self._keys: jwk.JWKSet | None = None
+        self._key_ids: set[str] = set()
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+        self.jwks_fetches = 0
+
+    async def _refresh(self, force: bool) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            if self._keys is not None and (not force or now - self._fetched_at < self._min_refresh):
+                return
+            try:
+                certs = await self._openid.a_certs()
+            except Exception as exc:
+                if self._keys is None:
+                    raise Unauthenticated(
+                        "Cannot verify the token: the identity provider's keys are unavailable.",
+                        code="UNAUTHENTICATED",
+                        reason="jwks_unavailable",
+                    ) from exc
+                log.warning("JWKS refresh failed, keeping cached keys: %s", exc)
+                self._fetched_at = now
+                return
+            keys = jwk.JWKSet()
+            ids: set[str] = set()
+            for cert in certs.get("keys", []):
+                if cert.get("use", "sig") != "sig":
+                    continue
+                keys.add(jwk.JWK(**cert))
+                if "kid" in cert:
+                    ids.add(cert["kid"])
+            self._keys, self._key_ids, self._fetched_at = keys, ids, now
+            self.jwks_fetches += 1
+
+    async def verify(self, token: str) -> dict[str, Any]:
+        """Return the verified claims or raise :class:`Unauthenticated`."""
+        header = _token_header(token)
+        kid = header.get("kid")
+        if self._keys is None:
+            await self._refresh(force=True)
+        elif kid not in self._key_ids:
+            await self._refresh(force=True)  # rotated keys: fetch at most every min_refresh seconds
+        assert self._keys is not None
+        if kid not in self._key_ids:
+            raise Unauthenticated("The access token is signed with an unknown key (签名密钥未知).")
+        try:
+            claims = self._openid.decode_token(
+                token,
+                validate=True,
+                key=self._keys,
+                leeway=self._leeway,
+                check_claims={"exp": None, "aud": self._audience},
+            )
+        except JWException as exc:
+            message = str(exc)
+            if "Expired" in message:
+                raise Unauthenticated("The access token has expired (令牌已过期).", reason="expired") from exc
+            if "audience" in message.lower() or "'aud'" in message:
+                raise Unauthenticated(
+                    f"The access token is not meant for {self._audience} (受众不符).", reason="audience"
+                ) from exc
+            raise Unauthenticated("The access token is invalid (令牌无效).", reason="invalid") from exc
+        except (ValueError, TypeError) as exc:
+            raise Unauthenticated(
+                "The access token is malformed (令牌格式错误).", reason="malformed"
+            ) from exc
+        if claims.get("iss") not in self._issuers:
+            raise Unauthenticated(
+                "The access token comes from an unknown issuer (签发方不符).", reason="issuer"
+            )
+        if claims.get("typ", "Bearer") != "Bearer":
+            raise Unauthenticated("Only access tokens are accepted (需要访问令牌).", reason="type")
+        return claims
+
+    async def principal(self, authorization: str | None) -> Principal:
+        if not authorization:
+            raise Unauthenticated("Sign in first: no access token was sent (未登录).", reason="missing")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.", reason="malformed")
+        return Principal.from_claims(await self.verify(token.strip()))

@@ -1,0 +1,130 @@
+"""``ecosteward`` command line: run the stack, serve a service, migrations, SDL export, tokens."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from ecosteward import SERVICES
+from ecosteward.config import REPO_ROOT
+
+
+def _definition(service: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(f"services.{service}.app").definition
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ecosteward.config import load_settings
+
+    settings = load_settings(args.service)
+    uvicorn.run(
+        f"services.{args.service}.app:app",
+        factory=True,
+        host=settings.host,
+        port=args.port or settings.port,
+        log_config=None,
+        access_log=False,
+    )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from ecosteward.config import load_settings
+    from ecosteward.db import run_migrations
+
+    for service in args.services or SERVICES:
+        definition = _definition(service)
+        run_migrations(service, load_settings(service).database_url, definition.migrations_dir)
+        print(f"{service}: migrated")
+    return 0
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    """Autogenerate a migration by diffing the models against a scratch database at head."""
+    from alembic import command
+
+    from ecosteward.db import alembic_config, run_migrations
+
+    definition = _definition(args.service)
+    definition.migrations_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        url = f"sqlite+aiosqlite:///{scratch}/scratch.db"
+        run_migrations(args.service, url, definition.migrations_dir)
+        config = alembic_config(args.service, url, definition.migrations_dir)
+        command.revision(config, message=args.message, autogenerate=True, rev_id=args.rev_id)
+    return 0
+
+
+def cmd_export_sdl(args: argparse.Namespace) -> int:
+    from ecosteward.schema import sdl
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for service in SERVICES:
+        schema = importlib.import_module(f"services.{service}.schema").schema
+        (out / f"{service}.graphql").write_text(sdl(schema), encoding="utf-8")
+        print(f"wrote {out / (service + '.graphql')}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from ecosteward.devstack.up import run_up
+
+    return run_up(demo=not args.no_demo)
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from ecosteward.devstack.components import password_token
+
+    print(
+        password_token(
+            os.environ.get("ECOSTEWARD_KEYCLOAK_URL", "http://127.0.0.1:8180"), args.username, args.password
+        )
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ecosteward", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run one service")
+    p.add_argument("service", choices=SERVICES)
+    p.add_argument("--port", type=int, default=None)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("migrate", help="apply migrations to head")
+    p.add_argument("services", nargs="*", help="services to migrate (default: all)")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("revision", help="autogenerate a migration for a service")
+    p.add_argument("service", choices=SERVICES)
+    p.add_argument("-m", "--message", required=True)
+    p.add_argument("--rev-id", default=None)
+    p.set_defaults(func=cmd_revision)
+
+    p = sub.add_parser("export-sdl", help="write each subgraph's SDL for composition")
+    p.add_argument("--out", default=str(REPO_ROOT / "gateway" / "subgraphs"))
+    p.set_defaults(func=cmd_export_sdl)
+
+    p = sub.add_parser("up", help="run the whole stack locally with demo data")
+    p.add_argument("--no-demo", action="store_true")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("token", help="print an access token for a user (password grant on ecosteward-cli)")
+    p.add_argument("username")
+    p.add_argument("--password", default="demo1234")
+    p.set_defaults(func=cmd_token)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

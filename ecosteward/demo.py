@@ -1,0 +1,24 @@
+"""Fixed ids of the demo data, matching the demo users' scope claims in the Keycloak realm."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+DEMO_JURISDICTION_ID = uuid.UUID("11111111-1111-4111-8111-111111111111")
+DEMO_AGENCY_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
+DEMO_ENTERPRISE_ID = uuid.UUID("33333333-3333-4333-8333-333333333333")
+
+DEMO_PASSWORD = "demo1234"
+DEMO_USERS: dict[str, str] = {
+    "demo-bureau": "bureau_officer",
+    "demo-town": "town_officer",
+    "demo-agency-admin": "agency_admin",
+    "demo-agency-staff": "agency_staff",
+    "demo-procurement": "procurement_officer",
+    "demo-enterprise": "enterprise_user",
+}
+
+
+def demo_enabled() -> bool:
+    return os.environ.get("ECOSTEWARD_DEMO_DATA", "0").lower() in {"1", "true", "yes"}

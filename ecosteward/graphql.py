@@ -1,0 +1,235 @@
+"""GraphQL plumbing shared by the subgraphs: context, permissions, extensions, Relay connections."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import sqlalchemy as sa
+import strawberry
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql import GraphQLError
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.types import Info
+
+from ecosteward.auth import Principal
+from ecosteward.errors import INTERNAL_ERROR_CODE, BadUserInput, Unauthenticated
+from ecosteward.metrics import GRAPHQL_ERRORS, GRAPHQL_LATENCY, GRAPHQL_REQUESTS
+
+if TYPE_CHECKING:
+    from ecosteward.app import ServiceRuntime
+
+log = logging.getLogger(__name__)
+
+MAX_DEPTH = 12
+MAX_TOKENS = 2000
+
+
+@dataclass
+class RequestContext:
+    """What every resolver gets as ``info.context``."""
+
+    runtime: ServiceRuntime
+    request_id: str
+    principal: Principal | None = None
+    auth_error: Unauthenticated | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user(self) -> Principal:
+        """The verified caller (the auth extension guarantees one inside resolvers)."""
+        if self.principal is None:
+            raise self.auth_error or Unauthenticated("Sign in first (未登录).")
+        return self.principal
+
+
+def context_of(info: Info[Any, Any]) -> RequestContext:
+    ctx = info.context
+    assert isinstance(ctx, RequestContext)
+    return ctx
+
+
+class RequireAuthentication(SchemaExtension):
+    """Refuses the whole operation without a valid token — also when a subgraph is called directly."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context.context
+        if isinstance(ctx, RequestContext) and ctx.principal is None:
+            error = ctx.auth_error or Unauthenticated("Sign in first: no access token was sent (未登录).")
+            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+        yield
+
+
+class ErrorCodes(SchemaExtension):
+    """Gives every error an ``extensions.code``; hides internal errors behind a generic message."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is None or not getattr(result, "errors", None):
+            return
+        service = _service_name(self.execution_context.context)
+        cleaned: list[GraphQLError] = []
+        for error in result.errors or []:
+            code = (error.extensions or {}).get("code")
+            original = error.original_error
+            if code is None and original is not None and isinstance(original, GraphQLError):
+                code = (original.extensions or {}).get("code")
+                if code is not None:
+                    error.extensions = {**(error.extensions or {}), **(original.extensions or {})}
+            if code is None:
+                if original is None:
+                    code = "GRAPHQL_VALIDATION_FAILED"
+                    error.extensions = {**(error.extensions or {}), "code": code}
+                else:
+                    log.error("unexpected error in resolver", exc_info=original)
+                    code = INTERNAL_ERROR_CODE
+                    error = GraphQLError(
+                        "Internal server error; it has been logged (服务器内部错误).",
+                        nodes=error.nodes,
+                        path=error.path,
+                        extensions={"code": code},
+                    )
+            GRAPHQL_ERRORS.labels(service, code).inc()
+            cleaned.append(error)
+        result.errors = cleaned
+
+
+class OperationMetrics(SchemaExtension):
+    """Counts and times every operation by name for Prometheus."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        name = self.execution_context.operation_name or "anonymous"
+        service = _service_name(self.execution_context.context)
+        result = self.execution_context.result
+        outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
+        GRAPHQL_LATENCY.labels(service, name).observe(time.perf_counter() - started)
+        GRAPHQL_REQUESTS.labels(service, name, outcome).inc()
+
+
+def _service_name(ctx: Any) -> str:
+    return ctx.runtime.settings.service if isinstance(ctx, RequestContext) else "unknown"
+
+
+def schema_extensions() -> list[Any]:
+    return [
+        RequireAuthentication,
+        OperationMetrics,
+        ErrorCodes,
+        QueryDepthLimiter(max_depth=MAX_DEPTH),
+        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+
+
+class _RolePermission(BasePermission):
+    """Allows callers holding at least one of the given realm roles."""
+
+    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
+
+    def __init__(self, roles: Sequence[str]) -> None:
+        self.roles = tuple(roles)
+        self.message = f"This needs one of the roles: {', '.join(self.roles)} (权限不足)."
+
+    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
+        principal = context_of(info).principal
+        return principal is not None and principal.has_role(*self.roles)
+
+
+def roles(*names: str) -> PermissionExtension:
+    """Field extension: only callers with one of ``names`` may resolve the field."""
+    return PermissionExtension(permissions=[_RolePermission(names)], use_directives=False)
+
+
+# ---------------------------------------------------------------------------- Relay connections
+
+T = TypeVar("T")
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+
+
+@strawberry.enum(description="Sort direction for list queries.")
+class SortDirection(Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+@strawberry.federation.type(shareable=True, description="Relay page information.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first edge of this page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last edge; pass it as `after`.")
+
+
+@strawberry.type(description="An item in a connection, with its cursor.")
+class Edge(Generic[T]):
+    node: T = strawberry.field(description="The item.")
+    cursor: str = strawberry.field(description="Opaque cursor of this item.")
+
+
+@strawberry.type(description="A page of items (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with their cursors.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
+    total_count: int = strawberry.field(description="Number of items matching the filters, over all pages.")
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        offset = int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadUserInput("The cursor is not one this API issued (游标无效).", field="after") from exc
+    if kind != "o" or offset < 0:
+        raise BadUserInput("The cursor is not one this API issued (游标无效).", field="after")
+    return offset
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: sa.Select[Any],
+    first: int | None,
+    after: str | None,
+) -> tuple[list[Any], PageInfo, int]:
+    """Run ``statement`` (already filtered and ordered, with a unique tiebreaker) one page at a time."""
+    size = DEFAULT_PAGE if first is None else first
+    if size < 0 or size > MAX_PAGE:
+        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}.", field="first")
+    start = decode_cursor(after) + 1 if after else 0
+    total = (
+        await session.execute(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    ).scalar_one()
+    rows = list((await session.execute(statement.offset(start).limit(size + 1))).scalars().all())
+    has_next = len(rows) > size
+    rows = rows[:size]
+    info = PageInfo(
+        has_next_page=has_next,
+        has_previous_page=start > 0,
+        start_cursor=encode_cursor(start) if rows else None,
+        end_cursor=encode_cursor(start + len(rows) - 1) if rows else None,
+    )
+    return rows, info, int(total)
+
+
+def connection(nodes: Sequence[T], info: PageInfo, total: int, start: int | None = None) -> Connection[T]:
+    """Wrap an already fetched page as a connection."""
+    first = 0 if info.start_cursor is None else decode_cursor(info.start_cursor)
+    base = first if start is None else start
+    return Connection(
+        edges=[Edge(node=node, cursor=encode_cursor(base + i)) for i, node in enumerate(nodes)],
+        page_info=info,
+        total_count=total,
+    )

@@ -1,0 +1,59 @@
+"""Small query helpers every service's resolvers use (look-ups, filters, sorting)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ecosteward.errors import BadUserInput, NotFound
+from ecosteward.graphql import SortDirection
+
+M = TypeVar("M")
+
+
+def parse_id(value: str | uuid.UUID, what: str) -> uuid.UUID:
+    """A UUID from client input, or a BAD_USER_INPUT error naming what it should identify."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError as exc:
+        raise BadUserInput(f"{what} id {value!r} is not a valid id.", field="id") from exc
+
+
+async def get_live(session: AsyncSession, model: type[M], entity_id: uuid.UUID, what: str) -> M:
+    """The row with ``entity_id`` unless missing or soft-deleted (then NOT_FOUND)."""
+    row = await session.get(model, entity_id)
+    if row is None or getattr(row, "deleted_at", None) is not None:
+        raise NotFound(f"{what} {entity_id} does not exist (不存在).", id=str(entity_id))
+    return row
+
+
+def live(model: Any) -> sa.Select[Any]:
+    """SELECT of the rows of ``model`` that are not soft-deleted."""
+    return sa.select(model).where(model.deleted_at.is_(None))
+
+
+def order_by(
+    statement: sa.Select[Any],
+    columns: Mapping[str, Any],
+    field: str,
+    direction: SortDirection,
+    tiebreaker: Any,
+) -> sa.Select[Any]:
+    """Sort by a whitelisted column, with a unique tiebreaker so pages are stable."""
+    column = columns[field]
+    ordered = column.desc() if direction is SortDirection.DESC else column.asc()
+    return statement.order_by(ordered, tiebreaker.asc())
+
+
+def contains(column: Any, text: str | None) -> Any:
+    """Case-insensitive substring filter (None when there is no text)."""
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -1,0 +1,49 @@
+"""Building a service's Federation 2 schema the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from ecosteward.graphql import schema_extensions
+
+# Hive's composition accepts federation up to 2.7 (it rejects strawberry's default v2.11 link).
+FEDERATION_VERSION = "2.7"
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """Federation schema that logs only unexpected errors (coded ones are the client's business)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = [
+            e
+            for e in errors
+            if not isinstance(e.original_error, GraphQLError) and e.original_error is not None
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(
+    query: type, mutation: type | None = None, types: Sequence[type] = ()
+) -> strawberry.federation.Schema:
+    return SubgraphSchema(
+        query=query,
+        mutation=mutation,
+        types=list(types),
+        extensions=schema_extensions(),
+        federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
+        config=StrawberryConfig(auto_camel_case=True),
+    )
+
+
+def sdl(schema: Any) -> str:
+    """The subgraph SDL, as the gateway composes it."""
+    return str(schema.as_str()) + "\n"

@@ -1,0 +1,1 @@
+"""The five EcoSteward subgraph services."""

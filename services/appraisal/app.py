@@ -1,0 +1,31 @@
+"""Appraisal service wiring: ``uvicorn --factory services.appraisal.app:app``."""
+
+from __future__ import annotations
+
+from ecosteward.app import ServiceDefinition, ServiceRuntime, create_app, migrations_dir
+from ecosteward.demo import demo_enabled
+from services.appraisal import demo
+from services.appraisal.events import SUBSCRIPTIONS
+from services.appraisal.models import TABLES, Base
+from services.appraisal.schema import schema
+
+
+async def _on_started(runtime: ServiceRuntime) -> None:
+    if demo_enabled():
+        await demo.load(runtime)
+
+
+definition = ServiceDefinition(
+    name="appraisal",
+    metadata=Base.metadata,
+    tables=TABLES,
+    migrations_dir=migrations_dir(__file__),
+    schema=schema,
+    subscriptions=SUBSCRIPTIONS,
+    on_started=_on_started,
+)
+
+
+def app():  # type: ignore[no-untyped-def]
+    """ASGI factory (``uvicorn --factory``) so importing the module opens nothing."""
+    return create_app(definition)

@@ -1,0 +1,85 @@
+"""Demo data: one visit with two findings at the demo enterprise (once the archive has announced it)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+
+import sqlalchemy as sa
+
+from ecosteward.app import ServiceRuntime
+from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID
+from services.inspection.events import emit_finding_recorded, emit_inspection_recorded
+from services.inspection.models import FindingRow, InspectionRow, KnownEnterpriseRow
+
+log = logging.getLogger(__name__)
+
+DEMO_INSPECTION_ID = uuid.uuid5(uuid.NAMESPACE_URL, "ecosteward:demo:inspection:1")
+
+# (category, description, legal basis, handling class, deadline)
+FINDINGS: list[tuple[str, str, str, str, dt.date | None]] = [
+    (
+        "WASTE_GAS_FACILITIES",
+        "活性炭吸附装置未按期更换活性炭，无更换记录。",
+        "《中华人民共和国大气污染防治法》第四十五条",
+        "FIX_BY_DEADLINE",
+        dt.date(2026, 4, 15),
+    ),
+    (
+        "SOLID_AND_HAZARDOUS_WASTE",
+        "危险废物贮存间未张贴危险废物识别标志。",
+        "GB 18597《危险废物贮存污染控制标准》",
+        "IMMEDIATE_FIX",
+        None,
+    ),
+]
+
+
+async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
+    """Record the demo visit once the demo enterprise is known locally (it arrives as an event)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while True:
+        async with runtime.sessions() as session:
+            enterprise = await session.get(KnownEnterpriseRow, DEMO_ENTERPRISE_ID)
+        if enterprise is not None:
+            break
+        if loop.time() > deadline:
+            log.warning("demo enterprise not announced by the archive; demo inspections not loaded")
+            return
+        await asyncio.sleep(1.0)
+    async with runtime.unit_of_work() as uow:
+        if await uow.session.scalar(sa.select(sa.func.count()).select_from(InspectionRow)):
+            return
+        inspection = InspectionRow(
+            id=DEMO_INSPECTION_ID,
+            enterprise_id=DEMO_ENTERPRISE_ID,
+            agency_id=DEMO_AGENCY_ID,
+            jurisdiction_id=enterprise.jurisdiction_id,
+            inspector_username="demo-agency-staff",
+            visited_on=dt.date(2026, 3, 12),
+            summary="例行巡查：检查废气、危废贮存及台账，现场发现问题2项。",
+            status="RECORDED",
+        )
+        uow.session.add(inspection)
+        await uow.session.flush()
+        emit_inspection_recorded(uow, inspection)
+        for index, (category, description, legal_basis, handling_class, due) in enumerate(FINDINGS, start=1):
+            finding = FindingRow(
+                id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:finding:{index}"),
+                inspection_id=inspection.id,
+                enterprise_id=inspection.enterprise_id,
+                agency_id=inspection.agency_id,
+                jurisdiction_id=inspection.jurisdiction_id,
+                category=category,
+                description=description,
+                legal_basis=legal_basis,
+                handling_class=handling_class,
+                deadline=due,
+                status="FOUND",
+            )
+            uow.session.add(finding)
+            await uow.session.flush()
+            emit_finding_recorded(uow, finding)

@@ -1,0 +1,174 @@
+"""Inspection rules: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from ecosteward.auth import Principal
+from ecosteward.errors import Forbidden, ValidationFailed
+
+FINDING_CATEGORIES: dict[str, str] = {
+    "PERMITS_AND_PROCEDURES": "1 环保手续合规情况",
+    "PRODUCTION_STATUS": "2 基本生产状况",
+    "SELF_MONITORING": "3 自行监测情况",
+    "ENVIRONMENTAL_LEDGERS": "4 环境管理台账记录情况",
+    "INFORMATION_DISCLOSURE": "5 企业环境信息依法披露情况",
+    "EMERGENCY_MANAGEMENT": "6 突发环境事件应急管理情况",
+    "INTERNAL_MANAGEMENT": "7 内部环境管理体系建设与运行情况",
+    "WASTE_GAS_FACILITIES": "8 废气污染防治设施建设运行情况",
+    "WASTE_WATER_FACILITIES": "9 废水污染防治设施建设运行情况",
+    "SOLID_AND_HAZARDOUS_WASTE": "10 固体废物规范化管理情况",
+    "SOIL_POLLUTION_HAZARDS": "11 土壤污染隐患排查情况",
+}
+"""The 11 survey categories of seed 004 table B-2 (企业环保状况调查工作要点), in table order."""
+
+HANDLING_CLASSES: dict[str, str] = {
+    "IMMEDIATE_FIX": "即知即改",
+    "FIX_BY_DEADLINE": "限期整改",
+    "MAJOR": "重大问题",
+}
+"""How a finding is handled (seed 003); a major problem goes to special assistance and enforcement."""
+
+INSPECTION_STATUSES = ("RECORDED",)
+FINDING_STATUSES = ("FOUND",)
+"""Only the first step of the closed loop exists yet: found → notified → rectifying → … closed."""
+
+READER_ROLES = ("bureau_officer", "town_officer", "agency_admin", "agency_staff", "enterprise_user")
+RECORDER_ROLES = ("agency_staff", "bureau_officer")
+
+MAX_TEXT = 4000
+MAX_LEGAL_BASIS = 1000
+
+Scope = dict[str, uuid.UUID]
+"""Column → value an inspection or finding must have for a caller to see it; empty = everything."""
+
+
+def _claim(name: str, value: uuid.UUID | None) -> Scope:
+    if value is None:
+        raise Forbidden(f"Your account has no {name} attribute, so it sees no data (账号未配置数据范围).")
+    return {name: value}
+
+
+def data_scope(user: Principal) -> Scope:
+    """Which inspections and findings ``user`` may see (FORBIDDEN for roles that see none).
+
+    The bureau sees all; a town its jurisdiction; an agency its own agency's work; an enterprise
+    only itself. A procurement officer sees no inspections.
+    """
+    if user.has_role("bureau_officer"):
+        return {}
+    if user.has_role("town_officer"):
+        return _claim("jurisdiction_id", user.jurisdiction_id)
+    if user.has_role("agency_admin", "agency_staff"):
+        return _claim("agency_id", user.agency_id)
+    if user.has_role("enterprise_user"):
+        return _claim("enterprise_id", user.enterprise_id)
+    raise Forbidden("Inspections are outside your role's scope (无权查看巡查记录).")
+
+
+def in_scope(
+    scope: Scope, enterprise_id: uuid.UUID, agency_id: uuid.UUID, jurisdiction_id: uuid.UUID
+) -> bool:
+    """Whether an inspection or finding with these owners lies inside ``scope``."""
+    owners = {"enterprise_id": enterprise_id, "agency_id": agency_id, "jurisdiction_id": jurisdiction_id}
+    return all(owners[column] == value for column, value in scope.items())
+
+
+def may_see_enterprise(user: Principal, enterprise_id: uuid.UUID, jurisdiction_id: uuid.UUID) -> bool:
+    """Whether ``user`` may look at an enterprise's inspections at all.
+
+    Agency users may: their view of the enterprise's inspections is limited to their own agency's.
+    """
+    scope = data_scope(user)
+    if "agency_id" in scope:
+        return True
+    owners = {"enterprise_id": enterprise_id, "jurisdiction_id": jurisdiction_id}
+    return all(owners[column] == value for column, value in scope.items())
+
+
+def recording_agency(user: Principal, requested: uuid.UUID | None) -> uuid.UUID:
+    """The agency an inspection is recorded for.
+
+    Agency staff record for their own agency (from the token; a different ``agencyId`` is refused);
+    a bureau officer must name the agency whose work is recorded.
+    """
+    if user.has_role("agency_staff"):
+        own = _claim("agency_id", user.agency_id)["agency_id"]
+        if requested is not None and requested != own:
+            raise Forbidden("Agency staff record inspections for their own agency only (仅限本机构).")
+        return own
+    if requested is None:
+        raise ValidationFailed(
+            "Name the agency whose inspection this is (请指定服务机构).",
+            [{"field": "agencyId", "message": "Required when a bureau officer records an inspection."}],
+        )
+    return requested
+
+
+def _text_problem(value: str, field: str, label: str, limit: int, required: bool) -> dict[str, str] | None:
+    if required and not value.strip():
+        return {"field": field, "message": f"{label} is required."}
+    if len(value) > limit:
+        return {"field": field, "message": f"{label} has at most {limit} characters."}
+    return None
+
+
+def visit_violations(visited_on: dt.date, today: dt.date, summary: str) -> list[dict[str, str]]:
+    """What is wrong with a visit record (empty when it is acceptable)."""
+    problems: list[dict[str, str]] = []
+    if visited_on > today:
+        problems.append(
+            {"field": "visitedOn", "message": "A visit cannot be recorded before it happens (日期在未来)."}
+        )
+    if (problem := _text_problem(summary, "summary", "A summary", MAX_TEXT, required=True)) is not None:
+        problems.append(problem)
+    return problems
+
+
+def finding_violations(
+    handling_class: str,
+    deadline: dt.date | None,
+    visited_on: dt.date,
+    description: str,
+    legal_basis: str,
+) -> list[dict[str, str]]:
+    """What is wrong with a finding (empty when it is acceptable).
+
+    A fix-by-deadline finding (限期整改) needs a deadline; an immediate fix (即知即改) is corrected
+    on the spot and takes none; a major problem may carry one. No deadline precedes the visit.
+    """
+    problems: list[dict[str, str]] = []
+    if handling_class == "FIX_BY_DEADLINE" and deadline is None:
+        problems.append(
+            {"field": "deadline", "message": "A fix-by-deadline finding needs a deadline (限期整改须有期限)."}
+        )
+    if handling_class == "IMMEDIATE_FIX" and deadline is not None:
+        problems.append(
+            {"field": "deadline", "message": "An immediate fix takes no deadline (即知即改无需期限)."}
+        )
+    elif deadline is not None and deadline < visited_on:
+        problems.append(
+            {"field": "deadline", "message": "The deadline is before the visit (期限早于检查日期)."}
+        )
+    if (problem := _text_problem(description, "description", "A description", MAX_TEXT, True)) is not None:
+        problems.append(problem)
+    if (
+        problem := _text_problem(legal_basis, "legalBasis", "The legal basis", MAX_LEGAL_BASIS, False)
+    ) is not None:
+        problems.append(problem)
+    return problems
+
+
+def check_visit(visited_on: dt.date, today: dt.date, summary: str) -> None:
+    problems = visit_violations(visited_on, today, summary)
+    if problems:
+        raise ValidationFailed("The inspection is not valid (检查记录有误).", problems)
+
+
+def check_finding(
+    handling_class: str, deadline: dt.date | None, visited_on: dt.date, description: str, legal_basis: str
+) -> None:
+    problems = finding_violations(handling_class, deadline, visited_on, description, legal_basis)
+    if problems:
+        raise ValidationFailed("The finding is not valid (问题记录有误).", problems)

@@ -1,0 +1,1 @@
+"""Reporting service (报告): the towns' quarterly and annual reports on their environmental steward work."""

@@ -1,0 +1,66 @@
+"""Demo data: the demo town's first two quarterly reports of 2026 (once the registry has announced the town)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+
+import sqlalchemy as sa
+
+from ecosteward.app import ServiceRuntime
+from ecosteward.demo import DEMO_JURISDICTION_ID
+from services.reporting.domain import period_label
+from services.reporting.events import emit_report_submitted
+from services.reporting.models import KnownJurisdictionRow, ReportRow
+
+log = logging.getLogger(__name__)
+
+# (quarter, submitted at (UTC), summary) — the second one came in a few days late.
+REPORTS = [
+    (
+        1,
+        dt.datetime(2026, 3, 30, 8, 0, tzinfo=dt.UTC),
+        "一季度完成企业巡查120家次，发现问题58项，已整改51项。",
+    ),
+    (
+        2,
+        dt.datetime(2026, 7, 3, 9, 30, tzinfo=dt.UTC),
+        "二季度完成企业巡查135家次，发现问题64项，已整改60项。",
+    ),
+]
+
+
+async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
+    """Submit the demo reports once the demo town is known locally (it arrives as an event)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while True:
+        async with runtime.sessions() as session:
+            known = await session.get(KnownJurisdictionRow, DEMO_JURISDICTION_ID)
+        if known is not None:
+            break
+        if loop.time() > deadline:
+            log.warning("demo town not announced by the registry; demo reports not loaded")
+            return
+        await asyncio.sleep(1.0)
+    async with runtime.unit_of_work() as uow:
+        if await uow.session.scalar(sa.select(sa.func.count()).select_from(ReportRow)):
+            return
+        for quarter, submitted_at, summary in REPORTS:
+            period = period_label("QUARTERLY", 2026, quarter)
+            row = ReportRow(
+                id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:report:{DEMO_JURISDICTION_ID}:{period}"),
+                jurisdiction_id=DEMO_JURISDICTION_ID,
+                kind="QUARTERLY",
+                year=2026,
+                quarter=quarter,
+                period=period,
+                status="SUBMITTED",
+                submitted_at=submitted_at,
+                summary=summary,
+            )
+            uow.session.add(row)
+            await uow.session.flush()
+            emit_report_submitted(uow, row)

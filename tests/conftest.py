@@ -1,0 +1,95 @@
+"""Session fixtures: the real infrastructure (PostgreSQL, NATS JetStream, Keycloak) and the whole stack.
+
+Everything runs locally without Docker. The tests start their own PostgreSQL cluster and NATS server
+on test ports (so a running ``make up`` is not disturbed) and reuse a Keycloak already serving the
+realm on the test port, or start one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from ecosteward import SERVICES
+from ecosteward.devstack.components import (
+    create_databases,
+    start_gateway,
+    start_keycloak,
+    start_nats,
+    start_postgres,
+    start_services,
+)
+from tests.support import TEST_PORTS, WORK_DIR, Infra
+
+
+@pytest.fixture(scope="session")
+def infra() -> Iterator[Infra]:
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    pid_dir = WORK_DIR / "run"
+    infra = Infra(ports=TEST_PORTS, work_dir=WORK_DIR)
+    try:
+        infra.processes["postgres"] = start_postgres(TEST_PORTS.postgres, WORK_DIR, pid_dir)
+        infra.processes["nats"] = start_nats(TEST_PORTS.nats, WORK_DIR, pid_dir)
+        keycloak = start_keycloak(TEST_PORTS.keycloak, WORK_DIR, pid_dir)
+        if keycloak is not None:
+            infra.processes["keycloak"] = keycloak
+        yield infra
+    finally:
+        for process in reversed(list(infra.processes.values())):
+            process.stop()
+
+
+def restart_nats(infra: Infra) -> None:
+    """Start NATS again on the same port and JetStream store (after a test stopped it)."""
+    infra.processes["nats"] = start_nats(infra.ports.nats, infra.work_dir, infra.work_dir / "run")
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Infra) -> Iterator[Infra]:
+    """The five services on PostgreSQL (fresh databases) and the gateway, with demo data."""
+    asyncio.run(create_databases(infra.ports.postgres, [f"e2e_{s}" for s in SERVICES], drop_first=True))
+    env = {
+        "ECOSTEWARD_DATABASE_URL_TEMPLATE": infra.pg_url("e2e_{service}"),
+        "ECOSTEWARD_NATS_URL": infra.nats_url,
+        "ECOSTEWARD_KEYCLOAK_URL": infra.keycloak_url,
+        "ECOSTEWARD_DEMO_DATA": "1",
+        "ECOSTEWARD_DATA_DIR": str(infra.work_dir / "e2e-data"),
+        "ECOSTEWARD_OUTBOX_POLL_SECONDS": "0.5",
+    }
+    # The services' durable consumers would otherwise resume from an earlier run's stream.
+    _purge_jetstream(infra)
+    services = start_services(env, infra.ports, infra.work_dir, infra.work_dir / "run")
+    gateway = None
+    try:
+        gateway = start_gateway(infra.ports, infra.keycloak_url, infra.work_dir, infra.work_dir / "run")
+        yield infra
+    finally:
+        if gateway is not None:
+            gateway.stop()
+        for process in services:
+            process.stop()
+
+
+def _purge_jetstream(infra: Infra) -> None:
+    import nats
+
+    async def purge() -> None:
+        nc = await nats.connect(infra.nats_url)
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            assert info.config.name is not None
+            await js.delete_stream(info.config.name)
+        await nc.close()
+
+    asyncio.run(purge())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Run cheap tests first so a broken unit fails fast, the whole stack last.
+    def weight(item: pytest.Item) -> int:
+        path = str(item.fspath)
+        return 2 if "/e2e/" in path else 1 if "/platform/" in path else 0
+
+    items.sort(key=weight)

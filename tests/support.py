@@ -1,0 +1,96 @@
+"""Helpers shared by the tests: the local infrastructure, GraphQL calls, tokens."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ecosteward.config import REPO_ROOT
+from ecosteward.demo import DEMO_PASSWORD
+from ecosteward.devstack.components import Ports, password_token
+
+WORK_DIR = Path(os.environ.get("ECOSTEWARD_TEST_DIR", str(REPO_ROOT / ".data" / "test"))).resolve()
+TEST_PORTS = Ports(
+    nats=int(os.environ.get("ECOSTEWARD_TEST_NATS_PORT", "14222")),
+    keycloak=int(os.environ.get("ECOSTEWARD_TEST_KEYCLOAK_PORT", "8180")),
+    gateway=int(os.environ.get("ECOSTEWARD_TEST_GATEWAY_PORT", "14000")),
+    postgres=int(os.environ.get("ECOSTEWARD_TEST_PG_PORT", "55432")),
+    service_base=int(os.environ.get("ECOSTEWARD_TEST_SERVICE_BASE", "18100")),
+)
+
+
+@dataclass
+class Infra:
+    """Real PostgreSQL, NATS JetStream and Keycloak for the tests."""
+
+    ports: Ports
+    work_dir: Path
+    processes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://127.0.0.1:{self.ports.nats}"
+
+    @property
+    def keycloak_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.keycloak}"
+
+    def pg_url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.ports.postgres}/{database}"
+
+    def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        return password_token(self.keycloak_url, username, password)
+
+
+def wait_for(check: Any, timeout: float = 60.0, interval: float = 0.5, what: str = "condition") -> Any:
+    """Poll ``check()`` until it returns something truthy (events are asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} not reached within {timeout:.0f}s")
+        time.sleep(interval)
+
+
+def gql(
+    url: str,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, dict[str, Any]]:
+    """POST a GraphQL request; returns (HTTP status, JSON body)."""
+    sent = {"content-type": "application/json", **(headers or {})}
+    if token is not None:
+        sent["authorization"] = f"Bearer {token}"
+    response = httpx.post(url, json={"query": query, "variables": variables or {}}, headers=sent, timeout=30)
+    return response.status_code, response.json()
+
+
+def error_codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+def keycloak_admin_token(keycloak_url: str) -> str:
+    data = b"grant_type=password&client_id=admin-cli&username=admin&password=admin"
+    request = urllib.request.Request(f"{keycloak_url}/realms/master/protocol/openid-connect/token", data=data)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return str(json.loads(response.read())["access_token"])
+
+
+def http_json(url: str) -> Any:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read())
