@@ -33,6 +33,7 @@ from ecosteward.bus import EventBus
 from ecosteward.config import Settings, load_settings
 from ecosteward.consumer import ConsumerRunner, Subscription
 from ecosteward.db import create_engine, run_migrations, session_factory
+from ecosteward.demo import demo_enabled
 from ecosteward.errors import Unauthenticated
 from ecosteward.graphql import RequestContext
 from ecosteward.logs import configure_logging, request_id_var
@@ -64,7 +65,8 @@ class ServiceDefinition:
     schema: strawberry.federation.Schema
     subscriptions: Sequence[Subscription] = ()
     periodic_jobs: Sequence[PeriodicJob] = ()
-    on_started: Callable[[ServiceRuntime], Coroutine[Any, Any, None]] | None = None
+    demo_loader: Callable[[ServiceRuntime], Coroutine[Any, Any, None]] | None = None
+    """Loads the service's demo data once started, when ``ECOSTEWARD_DEMO_DATA=1`` (idempotent)."""
     extra_routes: Sequence[Route] = ()
 
 
@@ -247,8 +249,8 @@ async def start_runtime(runtime: ServiceRuntime) -> None:
         runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}"))
     for job in definition.periodic_jobs:
         runtime.tasks.append(asyncio.create_task(_periodic(runtime, job), name=f"job-{job.name}"))
-    if definition.on_started is not None:
-        runtime.tasks.append(asyncio.create_task(definition.on_started(runtime), name="on-started"))
+    if definition.demo_loader is not None and demo_enabled():
+        runtime.tasks.append(asyncio.create_task(definition.demo_loader(runtime), name="demo-data"))
 
 
 async def stop_runtime(runtime: ServiceRuntime) -> None:
@@ -309,6 +311,18 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     )
     app.state.runtime = runtime
     return app
+
+
+def service_app(definition: ServiceDefinition) -> Callable[[], Starlette]:
+    """The ASGI factory of a service (``uvicorn --factory services.<name>.app:app``).
+
+    A factory, so importing a service module opens no connection.
+    """
+
+    def factory() -> Starlette:
+        return create_app(definition)
+
+    return factory
 
 
 def migrations_dir(service_module_file: str) -> Path:

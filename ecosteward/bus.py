@@ -135,7 +135,6 @@ class EventBus(Publisher):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
         if self._nc is not None:
+            # No drain: unacked messages are simply redelivered, and the outbox keeps unsent events.
             with contextlib.suppress(Exception):
-                await self._nc.drain()
-            with contextlib.suppress(Exception):
-                await self._nc.close()
+                await asyncio.wait_for(self._nc.close(), 5)

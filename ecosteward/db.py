@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -95,16 +95,6 @@ def service_metadata() -> sa.MetaData:
             type_annotation_map = TYPE_ANNOTATION_MAP
     """
     return sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-def make_base() -> Any:
-    """Deprecated: kept while services move to the explicit ``Base`` shown in :func:`service_metadata`."""
-
-    class Base(DeclarativeBase):
-        metadata = service_metadata()
-        type_annotation_map = TYPE_ANNOTATION_MAP
-
-    return Base
 
 
 class EntityMixin:

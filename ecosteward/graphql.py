@@ -112,8 +112,11 @@ class OperationMetrics(SchemaExtension):
         service = _service_name(self.execution_context.context)
         result = self.execution_context.result
         outcome = "error" if result is not None and getattr(result, "errors", None) else "ok"
-        GRAPHQL_LATENCY.labels(service, name).observe(time.perf_counter() - started)
+        elapsed = time.perf_counter() - started
+        GRAPHQL_LATENCY.labels(service, name).observe(elapsed)
         GRAPHQL_REQUESTS.labels(service, name, outcome).inc()
+        # One access-log line per operation; the JSON formatter adds the request id.
+        log.info("graphql %s %s in %.1f ms", name, outcome, elapsed * 1000, extra={"operation": name})
 
 
 def _service_name(ctx: Any) -> str:

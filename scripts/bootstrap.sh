@@ -38,8 +38,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
   say "installing Python packages"
-  .venv/bin/pip install -q --upgrade pip > /dev/null
-  .venv/bin/pip install -q -c requirements.lock -e ".[dev]"
+  mkdir -p .data
+  if ! .venv/bin/pip install -q -c requirements.lock -e ".[dev]" > .data/bootstrap-pip.log 2>&1; then
+    cat .data/bootstrap-pip.log >&2
+    exit 1
+  fi
   touch "$stamp"
 fi
 

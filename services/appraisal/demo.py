@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from decimal import Decimal
@@ -11,6 +10,7 @@ import sqlalchemy as sa
 
 from ecosteward.app import ServiceRuntime
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
+from ecosteward.demo_support import has_rows, wait_for
 from services.appraisal.domain import score_to_tenths
 from services.appraisal.events import emit_appraisal
 from services.appraisal.models import AppraisalRow, KnownContractRow
@@ -36,15 +36,12 @@ async def _demo_contract(runtime: ServiceRuntime) -> KnownContractRow | None:
 
 async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
     """Appraise the demo contract once it is known locally (it arrives as ``registry.contract.*``)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_seconds
-    while (contract := await _demo_contract(runtime)) is None:
-        if loop.time() > deadline:
-            log.warning("no demo contract announced by the registry; demo appraisals not loaded")
-            return
-        await asyncio.sleep(1.0)
+    contract = await wait_for(lambda: _demo_contract(runtime), wait_seconds)
+    if contract is None:
+        log.warning("no demo contract announced by the registry; demo appraisals not loaded")
+        return
     async with runtime.unit_of_work() as uow:
-        if await uow.session.scalar(sa.select(sa.func.count()).select_from(AppraisalRow)):
+        if await has_rows(uow.session, AppraisalRow):
             return
         for period, score, status in APPRAISALS:
             row = AppraisalRow(

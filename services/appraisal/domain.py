@@ -2,67 +2,45 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
-from typing import NamedTuple
 
+from ecosteward import periods, scope
 from ecosteward.auth import Principal
-from ecosteward.errors import Conflict, Forbidden, ValidationFailed
+from ecosteward.errors import Conflict, ValidationFailed
+from ecosteward.periods import Period
+from ecosteward.scope import Scope, ScopePolicy
 
 MIN_SCORE = Decimal("0")
 MAX_SCORE = Decimal("100")
 SCORE_STEP = Decimal("0.1")
 """Scores run 0–100 (seed 004 table G.1) with at most one decimal place."""
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
 APPRAISAL_STATUSES = ("DRAFT", "FINAL")
 
 READER_ROLES = ("bureau_officer", "procurement_officer", "agency_admin", "town_officer")
 APPRAISER_ROLES = ("bureau_officer",)
 
-_PERIOD = re.compile(r"^(\d{4})(?:-Q(\d))?$")
+SCOPE_POLICY: ScopePolicy = {
+    "bureau_officer": None,
+    "procurement_officer": None,
+    "agency_admin": "agency_id",
+    "town_officer": "jurisdiction_id",
+}
+"""Who sees which appraisals: the bureau and procurement officers all (past results inform
+procurement); an agency admin its own agency's; a town its jurisdiction's contracts'."""
 
-Scope = dict[str, uuid.UUID]
-"""Column → value an appraisal must have for a caller to see it; empty = everything."""
-
-
-class Period(NamedTuple):
-    """An appraisal period: a whole year, or one quarter of it."""
-
-    year: int
-    quarter: int | None = None
-
-    @property
-    def label(self) -> str:
-        """The canonical text form: ``2026`` or ``2026-Q3``."""
-        return str(self.year) if self.quarter is None else f"{self.year}-Q{self.quarter}"
-
-
-def period_problem(text: str) -> str | None:
-    """Why ``text`` is not an appraisal period, or None when it is."""
-    match = _PERIOD.match(text.strip().upper())
-    if match is None:
-        return "Write the period as a year (2026) or a quarter (2026-Q3) (考核期间格式有误)."
-    year, quarter = int(match.group(1)), match.group(2)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        return f"The year must be between {MIN_YEAR} and {MAX_YEAR}."
-    if quarter is not None and not 1 <= int(quarter) <= 4:
-        return "The quarter must be Q1 to Q4."
-    return None
+PERIOD_ZH = "考核期间"
 
 
 def parse_period(text: str) -> Period:
-    """The period written in ``text`` (case and surrounding blanks ignored); VALIDATION_FAILED if none."""
-    problem = period_problem(text)
-    if problem is not None:
+    """The appraisal period written in ``text`` (``2026`` or ``2026-Q3``); VALIDATION_FAILED if none."""
+    try:
+        return periods.parse_period(text, PERIOD_ZH)
+    except ValueError as exc:
         raise ValidationFailed(
-            "The period is not valid (考核期间有误).", [{"field": "period", "message": problem}]
-        )
-    match = _PERIOD.match(text.strip().upper())
-    assert match is not None
-    quarter = match.group(2)
-    return Period(int(match.group(1)), None if quarter is None else int(quarter))
+            "The period is not valid (考核期间有误).", [{"field": "period", "message": str(exc)}]
+        ) from exc
 
 
 def score_problem(score: Decimal) -> str | None:
@@ -109,33 +87,29 @@ def tenths_at_least(score: Decimal) -> int:
     return int((clamped * 10).to_integral_value(rounding=ROUND_CEILING))
 
 
+def check_appraisal(period_text: str, score: Decimal) -> tuple[Period, int]:
+    """The period and stored score of a new appraisal; every problem at once as VALIDATION_FAILED."""
+    problems = [
+        {"field": field, "message": problem}
+        for field, problem in (
+            ("period", periods.period_problem(period_text, PERIOD_ZH)),
+            ("totalScore", score_problem(score)),
+        )
+        if problem is not None
+    ]
+    if problems:
+        raise ValidationFailed("The appraisal is not valid (考核信息有误).", problems)
+    return parse_period(period_text), score_to_tenths(score)
+
+
 def data_scope(user: Principal) -> Scope:
-    """Which appraisals ``user`` may see (FORBIDDEN for roles that see none).
-
-    The bureau and procurement officers see all (past results inform procurement); an agency admin
-    its own agency's; a town its jurisdiction's contracts'.
-    """
-    if user.has_role("bureau_officer", "procurement_officer"):
-        return {}
-    if user.has_role("agency_admin"):
-        if user.agency_id is None:
-            raise Forbidden(
-                "Your account has no agency_id attribute, so it sees no data (账号未配置数据范围)."
-            )
-        return {"agency_id": user.agency_id}
-    if user.has_role("town_officer"):
-        if user.jurisdiction_id is None:
-            raise Forbidden(
-                "Your account has no jurisdiction_id attribute, so it sees no data (账号未配置数据范围)."
-            )
-        return {"jurisdiction_id": user.jurisdiction_id}
-    raise Forbidden("Appraisals are outside your role's scope (无权查看考核结果).")
+    """Which appraisals ``user`` may see (FORBIDDEN for roles that see none)."""
+    return scope.data_scope(user, SCOPE_POLICY, "Appraisals", "无权查看考核结果")
 
 
-def in_scope(scope: Scope, agency_id: uuid.UUID, jurisdiction_id: uuid.UUID) -> bool:
-    """Whether an appraisal of this agency under this jurisdiction lies inside ``scope``."""
-    owners = {"agency_id": agency_id, "jurisdiction_id": jurisdiction_id}
-    return all(owners[column] == value for column, value in scope.items())
+def owners(agency_id: uuid.UUID, jurisdiction_id: uuid.UUID) -> dict[str, uuid.UUID]:
+    """The scope owners of an appraisal: the contract's agency and jurisdiction."""
+    return {"agency_id": agency_id, "jurisdiction_id": jurisdiction_id}
 
 
 def check_can_finalise(status: str) -> None:

@@ -10,16 +10,11 @@ Consumed: ``ecosteward.registry.contract.*`` → the local contracts copy (``kno
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 from ecosteward.consumer import Subscription
-from ecosteward.events import EventEnvelope
+from ecosteward.local_copies import as_uuid, local_copy_handler
 from ecosteward.outbox import UnitOfWork
 from services.appraisal.domain import tenths_to_score
 from services.appraisal.models import AppraisalRow, KnownContractRow
-
-log = logging.getLogger(__name__)
 
 
 def emit_appraisal(uow: UnitOfWork, verb: str, row: AppraisalRow) -> None:
@@ -40,29 +35,10 @@ def emit_appraisal(uow: UnitOfWork, verb: str, row: AppraisalRow) -> None:
     )
 
 
-async def on_contract_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
-    """Insert or update the local copy of a contract (events that omit a field keep the old value)."""
-    data = event.data
-    contract_id = uuid.UUID(str(data["id"]))
-    row = await uow.session.get(KnownContractRow, contract_id)
-    if row is None:
-        if "agency_id" not in data or "jurisdiction_id" not in data:
-            log.warning(
-                "%s for unknown contract %s lacks agency or jurisdiction; ignored", event.type, contract_id
-            )
-            return
-        uow.session.add(
-            KnownContractRow(
-                id=contract_id,
-                agency_id=uuid.UUID(str(data["agency_id"])),
-                jurisdiction_id=uuid.UUID(str(data["jurisdiction_id"])),
-            )
-        )
-        return
-    if "agency_id" in data:
-        row.agency_id = uuid.UUID(str(data["agency_id"]))
-    if "jurisdiction_id" in data:
-        row.jurisdiction_id = uuid.UUID(str(data["jurisdiction_id"]))
+on_contract_changed = local_copy_handler(
+    KnownContractRow, "contract", {"agency_id": as_uuid, "jurisdiction_id": as_uuid}
+)
+"""Insert or update the local copy of a contract (events that omit a field keep the old value)."""
 
 
 SUBSCRIPTIONS = [

@@ -10,15 +10,15 @@ from typing import Any
 
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.exc import IntegrityError
-from strawberry.federation.schema_directives import Key
-from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
-from ecosteward.errors import BadUserInput, Conflict, Forbidden
+from ecosteward.errors import BadUserInput, Conflict
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.references import Agency, ServiceContract
 from ecosteward.repository import get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
+from ecosteward.scope import Scope, check_in_scope, restrict
+from ecosteward.uniqueness import add_unique
 from services.appraisal import domain
 from services.appraisal.events import emit_appraisal
 from services.appraisal.models import AppraisalRow, KnownContractRow
@@ -40,22 +40,6 @@ class AppraisalSortField(Enum):
 
 
 # ------------------------------------------------------------------------------------------ types
-
-
-@strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="A service contract (委托合同), resolved by the registry.",
-)
-class ServiceContract:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
-
-
-@strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="A service agency (resolved by the registry).",
-)
-class Agency:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
 
 
 @strawberry.federation.type(
@@ -100,9 +84,12 @@ class Appraisal:
         return cls.from_row(row)
 
 
-def _check_scope(scope: domain.Scope, row: AppraisalRow) -> None:
-    if not domain.in_scope(scope, row.agency_id, row.jurisdiction_id):
-        raise Forbidden("This appraisal is outside your scope (超出数据范围).")
+def _check_scope(caller_scope: Scope, row: AppraisalRow) -> None:
+    owners = domain.owners(row.agency_id, row.jurisdiction_id)
+    check_in_scope(caller_scope, owners, "This appraisal is outside your scope (超出数据范围).")
+
+
+_SCOPE_COLUMNS = {"agency_id": AppraisalRow.agency_id, "jurisdiction_id": AppraisalRow.jurisdiction_id}
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -166,9 +153,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[Appraisal]:
         ctx = context_of(info)
-        stmt = live(AppraisalRow)
-        for column, value in domain.data_scope(ctx.user).items():
-            stmt = stmt.where(getattr(AppraisalRow, column) == value)
+        stmt = restrict(live(AppraisalRow), domain.data_scope(ctx.user), _SCOPE_COLUMNS)
         if filter is not None:
             stmt = filter.apply(stmt)
         columns = {
@@ -191,8 +176,7 @@ class Mutation:
     async def create_appraisal(self, info: Info, input: CreateAppraisalInput) -> Appraisal:
         ctx = context_of(info)
         contract_id = parse_id(input.contract_id, "ServiceContract")
-        period = domain.parse_period(input.period)
-        tenths = domain.score_to_tenths(input.total_score)
+        period, tenths = domain.check_appraisal(input.period, input.total_score)
         async with ctx.runtime.unit_of_work() as uow:
             contract = await uow.session.get(KnownContractRow, contract_id)
             if contract is None:
@@ -200,15 +184,6 @@ class Mutation:
                     "Unknown contract: the registry has not announced it (合同不存在).",
                     code="UNKNOWN_CONTRACT",
                     field="contractId",
-                )
-            duplicate = await uow.session.scalar(
-                sa.select(AppraisalRow.id).where(
-                    AppraisalRow.contract_id == contract_id, AppraisalRow.period == period.label
-                )
-            )
-            if duplicate is not None:
-                raise Conflict(
-                    f"The contract already has an appraisal for {period.label} (重复考核).", field="period"
                 )
             row = AppraisalRow(
                 contract_id=contract_id,
@@ -218,13 +193,13 @@ class Mutation:
                 total_score_tenths=tenths,
                 status=AppraisalStatus.DRAFT.name,
             )
-            uow.session.add(row)
-            try:
-                await uow.session.flush()
-            except IntegrityError as exc:  # a concurrent twin got there first
-                raise Conflict(
-                    f"The contract already has an appraisal for {period.label} (重复考核)."
-                ) from exc
+            twin = sa.select(AppraisalRow.id).where(
+                AppraisalRow.contract_id == contract_id, AppraisalRow.period == period.label
+            )
+            already = Conflict(
+                f"The contract already has an appraisal for {period.label} (重复考核).", field="period"
+            )
+            await add_unique(uow.session, row, twin, already)
             emit_appraisal(uow, "created", row)
         return Appraisal.from_row(row)
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 
-import sqlalchemy as sa
-
 from ecosteward.app import ServiceRuntime
 from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
+from ecosteward.demo_support import has_rows, wait_until_known
 from ecosteward.identifiers import with_check_character
 from services.archive.models import EnterpriseRow, KnownJurisdictionRow
 
@@ -24,18 +22,11 @@ SOURCES = [
 
 async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
     """Register the demo sources once the demo town is known locally (it arrives as an event)."""
-    deadline = asyncio.get_running_loop().time() + wait_seconds
-    while True:
-        async with runtime.sessions() as session:
-            known = await session.get(KnownJurisdictionRow, DEMO_JURISDICTION_ID)
-        if known is not None:
-            break
-        if asyncio.get_running_loop().time() > deadline:
-            log.warning("demo town not announced by the registry; demo enterprises not loaded")
-            return
-        await asyncio.sleep(1.0)
+    if not await wait_until_known(runtime, KnownJurisdictionRow, DEMO_JURISDICTION_ID, wait_seconds):
+        log.warning("demo town not announced by the registry; demo enterprises not loaded")
+        return
     async with runtime.unit_of_work() as uow:
-        if await uow.session.scalar(sa.select(sa.func.count()).select_from(EnterpriseRow)):
+        if await has_rows(uow.session, EnterpriseRow):
             return
         for index, (first17, name, address, category) in enumerate(SOURCES):
             row_id = (

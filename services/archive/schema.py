@@ -8,15 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 import strawberry
-from strawberry.federation.schema_directives import FieldSet, Key
 from strawberry.types import Info
 
 from ecosteward.auth import Principal
 from ecosteward.errors import BadUserInput, Conflict, Forbidden, ValidationFailed
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.identifiers import credit_code_problem, normalise_credit_code
+from ecosteward.references import Jurisdiction
 from ecosteward.repository import contains, get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
+from ecosteward.scope import check_in_scope, restrict
+from services.archive import domain
 from services.archive.models import EnterpriseRow, KnownJurisdictionRow
 
 
@@ -32,14 +34,6 @@ class SourceStatus(Enum):
     OPERATING = "OPERATING"
     RELOCATING = "RELOCATING"
     CLOSED = "CLOSED"
-
-
-@strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="A managing unit (resolved by the registry service).",
-)
-class Jurisdiction:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
 
 
 @strawberry.federation.type(keys=["id"], description="An enterprise / pollution source (排污单位, 污染源).")
@@ -79,21 +73,13 @@ class Enterprise:
 
 def check_enterprise_scope(user: Principal, row: EnterpriseRow) -> None:
     """An enterprise never sees another's data; a town sees its own jurisdiction's."""
-    if user.has_role("bureau_officer"):
-        return
-    if user.has_role("town_officer") and user.jurisdiction_id == row.jurisdiction_id:
-        return
-    if user.has_role("enterprise_user") and user.enterprise_id == row.id:
-        return
-    raise Forbidden("This enterprise is outside your scope (超出数据范围).")
+    owners = {"jurisdiction_id": row.jurisdiction_id, "enterprise_id": row.id}
+    check_in_scope(domain.data_scope(user), owners, "This enterprise is outside your scope (超出数据范围).")
 
 
 def scoped(statement: sa.Select[Any], user: Principal) -> sa.Select[Any]:
-    if user.has_role("bureau_officer"):
-        return statement
-    if user.has_role("town_officer"):
-        return statement.where(EnterpriseRow.jurisdiction_id == user.jurisdiction_id)
-    return statement.where(EnterpriseRow.id == user.enterprise_id)
+    columns = {"jurisdiction_id": EnterpriseRow.jurisdiction_id, "enterprise_id": EnterpriseRow.id}
+    return restrict(statement, domain.data_scope(user), columns)
 
 
 @strawberry.input(description="Filters for the enterprise list.")

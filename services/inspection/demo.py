@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import uuid
 
-import sqlalchemy as sa
-
 from ecosteward.app import ServiceRuntime
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID
+from ecosteward.demo_support import has_rows, wait_until_known
 from services.inspection.events import emit_finding_recorded, emit_inspection_recorded
 from services.inspection.models import FindingRow, InspectionRow, KnownEnterpriseRow
 
@@ -39,19 +37,12 @@ FINDINGS: list[tuple[str, str, str, str, dt.date | None]] = [
 
 async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
     """Record the demo visit once the demo enterprise is known locally (it arrives as an event)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_seconds
-    while True:
-        async with runtime.sessions() as session:
-            enterprise = await session.get(KnownEnterpriseRow, DEMO_ENTERPRISE_ID)
-        if enterprise is not None:
-            break
-        if loop.time() > deadline:
-            log.warning("demo enterprise not announced by the archive; demo inspections not loaded")
-            return
-        await asyncio.sleep(1.0)
+    if not await wait_until_known(runtime, KnownEnterpriseRow, DEMO_ENTERPRISE_ID, wait_seconds):
+        log.warning("demo enterprise not announced by the archive; demo inspections not loaded")
+        return
     async with runtime.unit_of_work() as uow:
-        if await uow.session.scalar(sa.select(sa.func.count()).select_from(InspectionRow)):
+        enterprise = await uow.session.get(KnownEnterpriseRow, DEMO_ENTERPRISE_ID)
+        if enterprise is None or await has_rows(uow.session, InspectionRow):
             return
         inspection = InspectionRow(
             id=DEMO_INSPECTION_ID,

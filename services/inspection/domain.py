@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from ecosteward import scope
 from ecosteward.auth import Principal
 from ecosteward.errors import Forbidden, ValidationFailed
+from ecosteward.scope import Scope, ScopePolicy
 
 FINDING_CATEGORIES: dict[str, str] = {
     "PERMITS_AND_PROCEDURES": "1 环保手续合规情况",
@@ -40,39 +42,27 @@ RECORDER_ROLES = ("agency_staff", "bureau_officer")
 MAX_TEXT = 4000
 MAX_LEGAL_BASIS = 1000
 
-Scope = dict[str, uuid.UUID]
-"""Column → value an inspection or finding must have for a caller to see it; empty = everything."""
-
-
-def _claim(name: str, value: uuid.UUID | None) -> Scope:
-    if value is None:
-        raise Forbidden(f"Your account has no {name} attribute, so it sees no data (账号未配置数据范围).")
-    return {name: value}
+SCOPE_POLICY: ScopePolicy = {
+    "bureau_officer": None,
+    "town_officer": "jurisdiction_id",
+    "agency_admin": "agency_id",
+    "agency_staff": "agency_id",
+    "enterprise_user": "enterprise_id",
+}
+"""Who sees which inspections and findings: the bureau all; a town its jurisdiction's; an agency its
+own agency's work; an enterprise only itself. A procurement officer sees none."""
 
 
 def data_scope(user: Principal) -> Scope:
-    """Which inspections and findings ``user`` may see (FORBIDDEN for roles that see none).
-
-    The bureau sees all; a town its jurisdiction; an agency its own agency's work; an enterprise
-    only itself. A procurement officer sees no inspections.
-    """
-    if user.has_role("bureau_officer"):
-        return {}
-    if user.has_role("town_officer"):
-        return _claim("jurisdiction_id", user.jurisdiction_id)
-    if user.has_role("agency_admin", "agency_staff"):
-        return _claim("agency_id", user.agency_id)
-    if user.has_role("enterprise_user"):
-        return _claim("enterprise_id", user.enterprise_id)
-    raise Forbidden("Inspections are outside your role's scope (无权查看巡查记录).")
+    """Which inspections and findings ``user`` may see (FORBIDDEN for roles that see none)."""
+    return scope.data_scope(user, SCOPE_POLICY, "Inspections", "无权查看巡查记录")
 
 
-def in_scope(
-    scope: Scope, enterprise_id: uuid.UUID, agency_id: uuid.UUID, jurisdiction_id: uuid.UUID
-) -> bool:
-    """Whether an inspection or finding with these owners lies inside ``scope``."""
-    owners = {"enterprise_id": enterprise_id, "agency_id": agency_id, "jurisdiction_id": jurisdiction_id}
-    return all(owners[column] == value for column, value in scope.items())
+def owners(
+    enterprise_id: uuid.UUID, agency_id: uuid.UUID, jurisdiction_id: uuid.UUID
+) -> dict[str, uuid.UUID]:
+    """The scope owners of an inspection or finding."""
+    return {"enterprise_id": enterprise_id, "agency_id": agency_id, "jurisdiction_id": jurisdiction_id}
 
 
 def may_see_enterprise(user: Principal, enterprise_id: uuid.UUID, jurisdiction_id: uuid.UUID) -> bool:
@@ -80,11 +70,10 @@ def may_see_enterprise(user: Principal, enterprise_id: uuid.UUID, jurisdiction_i
 
     Agency users may: their view of the enterprise's inspections is limited to their own agency's.
     """
-    scope = data_scope(user)
-    if "agency_id" in scope:
+    caller_scope = data_scope(user)
+    if "agency_id" in caller_scope:
         return True
-    owners = {"enterprise_id": enterprise_id, "jurisdiction_id": jurisdiction_id}
-    return all(owners[column] == value for column, value in scope.items())
+    return scope.in_scope(caller_scope, {"enterprise_id": enterprise_id, "jurisdiction_id": jurisdiction_id})
 
 
 def recording_agency(user: Principal, requested: uuid.UUID | None) -> uuid.UUID:
@@ -94,7 +83,7 @@ def recording_agency(user: Principal, requested: uuid.UUID | None) -> uuid.UUID:
     a bureau officer must name the agency whose work is recorded.
     """
     if user.has_role("agency_staff"):
-        own = _claim("agency_id", user.agency_id)["agency_id"]
+        own = scope.claim_value(user, "agency_id")
         if requested is not None and requested != own:
             raise Forbidden("Agency staff record inspections for their own agency only (仅限本机构).")
         return own

@@ -11,15 +11,10 @@ Consumed: ``ecosteward.archive.enterprise.*`` → the local enterprises copy (``
 
 from __future__ import annotations
 
-import logging
-import uuid
-
 from ecosteward.consumer import Subscription
-from ecosteward.events import EventEnvelope
+from ecosteward.local_copies import as_text, as_uuid, local_copy_handler
 from ecosteward.outbox import UnitOfWork
 from services.inspection.models import FindingRow, InspectionRow, KnownEnterpriseRow
-
-log = logging.getLogger(__name__)
 
 
 def emit_inspection_recorded(uow: UnitOfWork, row: InspectionRow) -> None:
@@ -56,29 +51,10 @@ def emit_finding_recorded(uow: UnitOfWork, row: FindingRow) -> None:
     )
 
 
-async def on_enterprise_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
-    """Insert or update the local copy of an enterprise (events that omit a field keep the old value)."""
-    data = event.data
-    enterprise_id = uuid.UUID(str(data["id"]))
-    row = await uow.session.get(KnownEnterpriseRow, enterprise_id)
-    if row is None:
-        if "jurisdiction_id" not in data or "name" not in data:
-            log.warning(
-                "%s for unknown enterprise %s lacks jurisdiction or name; ignored", event.type, enterprise_id
-            )
-            return
-        uow.session.add(
-            KnownEnterpriseRow(
-                id=enterprise_id,
-                jurisdiction_id=uuid.UUID(str(data["jurisdiction_id"])),
-                name=str(data["name"]),
-            )
-        )
-        return
-    if "jurisdiction_id" in data:
-        row.jurisdiction_id = uuid.UUID(str(data["jurisdiction_id"]))
-    if "name" in data:
-        row.name = str(data["name"])
+on_enterprise_changed = local_copy_handler(
+    KnownEnterpriseRow, "enterprise", {"jurisdiction_id": as_uuid, "name": as_text}
+)
+"""Insert or update the local copy of an enterprise (events that omit a field keep the old value)."""
 
 
 SUBSCRIPTIONS = [

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ecosteward.db import EntityMixin, make_base
+from ecosteward.db import TYPE_ANNOTATION_MAP, EntityMixin, service_metadata
 from ecosteward.outbox import platform_tables
 
-# Annotated ``Any`` so mypy accepts the dynamically made base (the columns stay typed).
-Base: Any = make_base()
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
 TABLES = platform_tables(Base.metadata)
 
 

@@ -6,23 +6,21 @@ import datetime as dt
 import uuid
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import strawberry
-from strawberry.federation.schema_directives import Key
-from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
+from ecosteward.clock import china_today
 from ecosteward.errors import BadUserInput, Forbidden, NotFound
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.references import Agency, Jurisdiction
 from ecosteward.repository import get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
+from ecosteward.scope import Scope, check_in_scope, restrict
 from services.inspection import domain
 from services.inspection.events import emit_finding_recorded, emit_inspection_recorded
 from services.inspection.models import FindingRow, InspectionRow, KnownEnterpriseRow
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # ------------------------------------------------------------------------------------------ enums
 
@@ -84,22 +82,6 @@ class FindingSortField(Enum):
 
 
 # ------------------------------------------------------------------------------------------ types
-
-
-@strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="A service agency (resolved by the registry).",
-)
-class Agency:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
-
-
-@strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="A managing unit (resolved by the registry).",
-)
-class Jurisdiction:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
 
 
 @strawberry.federation.type(
@@ -258,17 +240,20 @@ class Finding:
 # ------------------------------------------------------------------------------------------ scope
 
 
-def _check_scope(scope: domain.Scope, row: InspectionRow | FindingRow) -> None:
-    if not domain.in_scope(scope, row.enterprise_id, row.agency_id, row.jurisdiction_id):
-        raise Forbidden("This record is outside your scope (超出数据范围).")
+def _check_scope(caller_scope: Scope, row: InspectionRow | FindingRow) -> None:
+    owners = domain.owners(row.enterprise_id, row.agency_id, row.jurisdiction_id)
+    check_in_scope(caller_scope, owners, "This record is outside your scope (超出数据范围).")
 
 
 def _scoped(
-    statement: sa.Select[Any], model: type[InspectionRow] | type[FindingRow], scope: domain.Scope
+    statement: sa.Select[Any], model: type[InspectionRow] | type[FindingRow], caller_scope: Scope
 ) -> sa.Select[Any]:
-    for column, value in scope.items():
-        statement = statement.where(getattr(model, column) == value)
-    return statement
+    columns = {
+        "enterprise_id": model.enterprise_id,
+        "agency_id": model.agency_id,
+        "jurisdiction_id": model.jurisdiction_id,
+    }
+    return restrict(statement, caller_scope, columns)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -464,11 +449,6 @@ class Query:
         return await _finding_page(info, filter, sort, direction, first, after)
 
 
-def _today() -> dt.date:
-    """Today's date where the inspectors work (China Standard Time)."""
-    return dt.datetime.now(CHINA).date()
-
-
 @strawberry.type(description="Inspection mutations.")
 class Mutation:
     @strawberry.mutation(
@@ -481,7 +461,7 @@ class Mutation:
         enterprise_id = parse_id(input.enterprise_id, "Enterprise")
         requested = None if input.agency_id is None else parse_id(input.agency_id, "Agency")
         agency_id = domain.recording_agency(user, requested)
-        domain.check_visit(input.visited_on, _today(), input.summary)
+        domain.check_visit(input.visited_on, china_today(), input.summary)
         async with ctx.runtime.unit_of_work() as uow:
             enterprise = await uow.session.get(KnownEnterpriseRow, enterprise_id)
             if enterprise is None:

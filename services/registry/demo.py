@@ -9,10 +9,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ecosteward.app import ServiceRuntime
-from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
+from ecosteward.demo import DEMO_AGENCY_ID, DEMO_CONTRACT_ID, DEMO_JURISDICTION_ID
 from services.registry.models import AgencyRow, JurisdictionRow, ServiceContractRow
-
-DEMO_CONTRACT_ID = uuid.UUID("44444444-4444-4444-8444-444444444444")
 
 # (code, name, kind) — shaped like Pudong's units; the first town is the demo town officer's.
 JURISDICTIONS: list[tuple[str, str, str]] = [
@@ -69,4 +67,15 @@ async def load(runtime: ServiceRuntime) -> None:
                 contracted_tasks=400,
                 status="DRAFT",
             )
+        )
+        uow.emit(
+            "contract",
+            "drafted",
+            DEMO_CONTRACT_ID,
+            {
+                "id": DEMO_CONTRACT_ID,
+                "agency_id": DEMO_AGENCY_ID,
+                "jurisdiction_id": DEMO_JURISDICTION_ID,
+                "price": Decimal("960000.00"),
+            },
         )

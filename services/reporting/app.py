@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from ecosteward.app import ServiceDefinition, ServiceRuntime, create_app, migrations_dir
-from ecosteward.demo import demo_enabled
+from ecosteward.app import ServiceDefinition, migrations_dir, service_app
 from services.reporting import demo
 from services.reporting.events import SUBSCRIPTIONS
 from services.reporting.models import TABLES, Base
 from services.reporting.schema import schema
-
-
-async def _on_started(runtime: ServiceRuntime) -> None:
-    if demo_enabled():
-        await demo.load(runtime)
-
 
 definition = ServiceDefinition(
     name="reporting",
@@ -22,10 +15,6 @@ definition = ServiceDefinition(
     migrations_dir=migrations_dir(__file__),
     schema=schema,
     subscriptions=SUBSCRIPTIONS,
-    on_started=_on_started,
+    demo_loader=demo.load,
 )
-
-
-def app():  # type: ignore[no-untyped-def]
-    """ASGI factory (``uvicorn --factory``) so importing the module opens nothing."""
-    return create_app(definition)
+app = service_app(definition)

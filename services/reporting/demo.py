@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import uuid
 
-import sqlalchemy as sa
-
 from ecosteward.app import ServiceRuntime
 from ecosteward.demo import DEMO_JURISDICTION_ID
+from ecosteward.demo_support import has_rows, wait_until_known
 from services.reporting.domain import period_label
 from services.reporting.events import emit_report_submitted
 from services.reporting.models import KnownJurisdictionRow, ReportRow
@@ -34,19 +32,11 @@ REPORTS = [
 
 async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
     """Submit the demo reports once the demo town is known locally (it arrives as an event)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_seconds
-    while True:
-        async with runtime.sessions() as session:
-            known = await session.get(KnownJurisdictionRow, DEMO_JURISDICTION_ID)
-        if known is not None:
-            break
-        if loop.time() > deadline:
-            log.warning("demo town not announced by the registry; demo reports not loaded")
-            return
-        await asyncio.sleep(1.0)
+    if not await wait_until_known(runtime, KnownJurisdictionRow, DEMO_JURISDICTION_ID, wait_seconds):
+        log.warning("demo town not announced by the registry; demo reports not loaded")
+        return
     async with runtime.unit_of_work() as uow:
-        if await uow.session.scalar(sa.select(sa.func.count()).select_from(ReportRow)):
+        if await has_rows(uow.session, ReportRow):
             return
         for quarter, submitted_at, summary in REPORTS:
             period = period_label("QUARTERLY", 2026, quarter)

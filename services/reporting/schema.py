@@ -6,25 +6,23 @@ import datetime as dt
 import uuid
 from enum import Enum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import strawberry
-from sqlalchemy.exc import IntegrityError
-from strawberry.federation.schema_directives import Key
-from strawberry.federation.types import FieldSet
 from strawberry.types import Info
 
+from ecosteward.clock import china_date, china_today
 from ecosteward.db import utcnow
-from ecosteward.errors import BadUserInput, Conflict, Forbidden
+from ecosteward.errors import BadUserInput, Conflict
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.references import Jurisdiction
 from ecosteward.repository import get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
+from ecosteward.scope import check_in_scope, restrict
+from ecosteward.uniqueness import add_unique
 from services.reporting import domain
 from services.reporting.events import emit_report_submitted
 from services.reporting.models import KnownJurisdictionRow, ReportRow
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # ------------------------------------------------------------------------------------------ enums
 
@@ -51,14 +49,6 @@ class ReportSortField(Enum):
 
 
 @strawberry.federation.type(
-    keys=[Key(fields=FieldSet("id"), resolvable=False)],
-    description="A managing unit (resolved by the registry).",
-)
-class Jurisdiction:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
-
-
-@strawberry.federation.type(
     keys=["id"],
     description="A jurisdiction's quarterly or annual work report to the bureau (环保管家工作报告).",
 )
@@ -76,7 +66,7 @@ class Report:
 
     @strawberry.field(description="Submitted after the due date (China time); null while not submitted.")
     def submitted_late(self) -> bool | None:
-        submitted_on = None if self.submitted_at is None else self.submitted_at.astimezone(CHINA).date()
+        submitted_on = None if self.submitted_at is None else china_date(self.submitted_at)
         return domain.is_late(self.due_on, submitted_on)
 
     @strawberry.field(description="The reporting jurisdiction.")
@@ -103,9 +93,15 @@ class Report:
         ctx = context_of(info)
         async with ctx.runtime.sessions() as session:
             row = await get_live(session, ReportRow, parse_id(id, "Report"), "Report")
-        if not domain.in_scope(domain.data_scope(ctx.user), row.jurisdiction_id):
-            raise Forbidden("This report is outside your scope (超出数据范围).")
+        check_in_scope(
+            domain.data_scope(ctx.user),
+            domain.owners(row.jurisdiction_id),
+            "This report is outside your scope (超出数据范围).",
+        )
         return cls.from_row(row)
+
+
+_SCOPE_COLUMNS = {"jurisdiction_id": ReportRow.jurisdiction_id}
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -171,9 +167,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[Report]:
         ctx = context_of(info)
-        stmt = live(ReportRow)
-        for column, value in domain.data_scope(ctx.user).items():
-            stmt = stmt.where(getattr(ReportRow, column) == value)
+        stmt = restrict(live(ReportRow), domain.data_scope(ctx.user), _SCOPE_COLUMNS)
         if filter is not None:
             stmt = filter.apply(stmt)
         columns = {"PERIOD": ReportRow.period, "SUBMITTED_AT": ReportRow.submitted_at}
@@ -194,7 +188,7 @@ class Mutation:
         jurisdiction_id = parse_id(input.jurisdiction_id, "Jurisdiction")
         domain.check_may_submit(ctx.user, jurisdiction_id)
         kind = input.kind.name
-        domain.check_submission(kind, input.year, input.quarter, input.summary, dt.datetime.now(CHINA).date())
+        domain.check_submission(kind, input.year, input.quarter, input.summary, china_today())
         period = domain.period_label(kind, input.year, input.quarter)
         already = Conflict(
             f"A {kind.lower()} report for {period} was already submitted (重复报送).", field="year"
@@ -206,15 +200,6 @@ class Mutation:
                     code="UNKNOWN_JURISDICTION",
                     field="jurisdictionId",
                 )
-            existing = await uow.session.scalar(
-                sa.select(ReportRow.id).where(
-                    ReportRow.jurisdiction_id == jurisdiction_id,
-                    ReportRow.kind == kind,
-                    ReportRow.period == period,
-                )
-            )
-            if existing is not None:
-                raise already
             row = ReportRow(
                 jurisdiction_id=jurisdiction_id,
                 kind=kind,
@@ -225,11 +210,12 @@ class Mutation:
                 submitted_at=utcnow(),
                 summary=input.summary.strip(),
             )
-            uow.session.add(row)
-            try:
-                await uow.session.flush()
-            except IntegrityError as exc:  # a concurrent twin got there first
-                raise already from exc
+            twin = sa.select(ReportRow.id).where(
+                ReportRow.jurisdiction_id == jurisdiction_id,
+                ReportRow.kind == kind,
+                ReportRow.period == period,
+            )
+            await add_unique(uow.session, row, twin, already)
             emit_report_submitted(uow, row)
         return Report.from_row(row)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -22,7 +23,7 @@ json_values = st.recursive(
 
 
 @given(st.dictionaries(st.text(), json_values, max_size=5))
-def test_envelope_round_trips_through_bytes(data: dict) -> None:  # type: ignore[type-arg]
+def test_envelope_round_trips_through_bytes(data: dict[str, Any]) -> None:
     envelope = EventEnvelope.new("registry", "contract", "signed", uuid.uuid4(), data)
     assert EventEnvelope.from_bytes(envelope.to_bytes()) == envelope
 

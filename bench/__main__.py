@@ -1,0 +1,23 @@
+"""``python -m bench [gateway]`` — run the benchmarks and print figures."""
+
+from __future__ import annotations
+
+import sys
+
+from bench.gateway import main as gateway_main
+
+BENCHMARKS = {"gateway": gateway_main}
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    for name in names:
+        if name not in BENCHMARKS:
+            print(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+            return 2
+        BENCHMARKS[name]()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
