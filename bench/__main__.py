@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 
 from bench.gateway import main as gateway_main
+from bench.workdays import main as workdays_main
 
-BENCHMARKS = {"gateway": gateway_main}
+BENCHMARKS = {"gateway": gateway_main, "workdays": workdays_main}
 
 
 def main(argv: list[str]) -> int:

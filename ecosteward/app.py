@@ -65,6 +65,8 @@ class ServiceDefinition:
     schema: strawberry.federation.Schema
     subscriptions: Sequence[Subscription] = ()
     periodic_jobs: Sequence[PeriodicJob] = ()
+    startup: Sequence[Callable[[ServiceRuntime], Coroutine[Any, Any, None]]] = ()
+    """Run once after the migrations, before serving (e.g. seeding reference data)."""
     demo_loader: Callable[[ServiceRuntime], Coroutine[Any, Any, None]] | None = None
     """Loads the service's demo data once started, when ``ECOSTEWARD_DEMO_DATA=1`` (idempotent)."""
     extra_routes: Sequence[Route] = ()
@@ -243,6 +245,8 @@ async def start_runtime(runtime: ServiceRuntime) -> None:
     await asyncio.to_thread(
         run_migrations, definition.name, runtime.settings.database_url, definition.migrations_dir
     )
+    for step in definition.startup:
+        await step(runtime)
     runtime.bus.start()
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     for consumer in runtime.consumers:

@@ -8,6 +8,7 @@ realm on the test port, or start one.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +27,9 @@ from tests.support import TEST_PORTS, WORK_DIR, Infra
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
+    # Test runs share ports (PostgreSQL, NATS, Keycloak): a second run waits for the first.
+    lock = open("/tmp/ecosteward-test-infra.lock", "w")  # noqa: SIM115 - held for the session
+    fcntl.flock(lock, fcntl.LOCK_EX)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     pid_dir = WORK_DIR / "run"
     infra = Infra(ports=TEST_PORTS, work_dir=WORK_DIR)
@@ -39,6 +43,7 @@ def infra() -> Iterator[Infra]:
     finally:
         for process in reversed(list(infra.processes.values())):
             process.stop()
+        lock.close()
 
 
 def restart_nats(infra: Infra) -> None:
@@ -57,6 +62,9 @@ def stack(infra: Infra) -> Iterator[Infra]:
         "ECOSTEWARD_DEMO_DATA": "1",
         "ECOSTEWARD_DATA_DIR": str(infra.work_dir / "e2e-data"),
         "ECOSTEWARD_OUTBOX_POLL_SECONDS": "0.5",
+        "ECOSTEWARD_REGISTRY_OVERDUE_CHECK_SECONDS": "2",
+        "ECOSTEWARD_REGISTRY_PERMIT_EXPIRY_CHECK_SECONDS": "2",
+        "ECOSTEWARD_REGISTRY_ACCOUNTS_SYNC_SECONDS": "1",
     }
     # The services' durable consumers would otherwise resume from an earlier run's stream.
     _purge_jetstream(infra)

@@ -1,4 +1,5 @@
-"""Demo data for the embedded default: a Pudong-shaped directory, one admitted agency, one contract."""
+"""Demo data for the embedded default: a Pudong-shaped directory, one admitted agency with its staff,
+contracts in every filing standing (so the bureau's inbox has something to show)."""
 
 from __future__ import annotations
 
@@ -9,73 +10,129 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from ecosteward.app import ServiceRuntime
+from ecosteward.auth import Principal
+from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_CONTRACT_ID, DEMO_JURISDICTION_ID
-from services.registry.models import AgencyRow, JurisdictionRow, ServiceContractRow
+from services.registry import domain, service
+from services.registry.domain import Title
+from services.registry.models import JurisdictionRow
+from services.registry.reference import pudong_directory
 
-# (code, name, kind) — shaped like Pudong's units; the first town is the demo town officer's.
-JURISDICTIONS: list[tuple[str, str, str]] = [
-    ("310115", "浦东新区", "DISTRICT"),
-    ("310115125", "张江镇", "TOWN"),
-    ("310115103", "川沙新镇", "TOWN"),
-    ("310115131", "高桥镇", "TOWN"),
-    ("310115006", "潍坊新村街道", "STREET"),
-    ("310115007", "陆家嘴街道", "STREET"),
-    ("310115P01", "张江科学城管理局", "PARK"),
+DEMO_TOWN_CODE = "310115125"  # 张江镇, the demo town officer's jurisdiction
+SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({"bureau_officer"}))
+
+STAFF = [
+    # name, username, title, professional, quality manager
+    ("王建国", "demo-agency-staff", Title.SENIOR, True, True),
+    ("李晓梅", "zhang.li", Title.ASSOCIATE_SENIOR, True, False),
+    ("陈志强", "chen.zq", Title.INTERMEDIATE, True, False),
+    ("刘芳", "liu.fang", Title.INTERMEDIATE, True, False),
+    ("赵磊", "zhao.lei", Title.JUNIOR, True, False),
+    ("孙悦", "sun.yue", Title.NONE, False, False),
 ]
 
 
+def _id(kind: str, key: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:{kind}:{key}")
+
+
 async def load(runtime: ServiceRuntime) -> None:
-    """Insert the demo rows once (idempotent), emitting the same events as the mutations would."""
+    """Insert the demo data once (idempotent), through the same use cases as the API."""
     async with runtime.unit_of_work() as uow:
-        session = uow.session
-        if await session.scalar(sa.select(sa.func.count()).select_from(JurisdictionRow)):
+        if await uow.session.scalar(sa.select(sa.func.count()).select_from(JurisdictionRow)):
             return
-        for index, (code, name, kind) in enumerate(JURISDICTIONS):
-            row_id = (
-                DEMO_JURISDICTION_ID
-                if index == 1
-                else uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:jurisdiction:{code}")
+        for entry in pudong_directory():
+            row_id = DEMO_JURISDICTION_ID if entry.code == DEMO_TOWN_CODE else _id("jurisdiction", entry.code)
+            uow.session.add(
+                JurisdictionRow(
+                    id=row_id, code=entry.code, name=entry.name, name_en=entry.name_en, kind=entry.kind
+                )
             )
-            session.add(JurisdictionRow(id=row_id, code=code, name=name, kind=kind))
             uow.emit(
-                "jurisdiction", "created", row_id, {"id": row_id, "code": code, "name": name, "kind": kind}
+                "jurisdiction",
+                "created",
+                row_id,
+                {"id": row_id, "code": entry.code, "name": entry.name, "kind": entry.kind},
             )
-        session.add(
-            AgencyRow(
-                id=DEMO_AGENCY_ID,
+        await uow.session.flush()
+        await service.register_agency(
+            uow,
+            SYSTEM,
+            service.AgencyInput(
                 name="上海绿管家环境科技有限公司",
                 credit_code="91310115MA1H7GXQ2B",
-                status="ADMITTED",
+                admin_username="demo-agency-admin",
+                admin_email="demo-agency-admin@demo.ecosteward.local",
+                address="上海市浦东新区张江路 1 号",
+                contact_name="周敏",
+                contact_phone="021-5000 0000",
+            ),
+            agency_id=DEMO_AGENCY_ID,  # the demo users' agency_id claim points at it
+        )
+        for name, username, title, professional, manager in STAFF:
+            await service.add_staff(
+                uow,
+                DEMO_AGENCY_ID,
+                service.StaffInput(
+                    name=name,
+                    username=username,
+                    email=f"{username}@demo.ecosteward.local",
+                    title=title,
+                    professional=professional,
+                    joined_on=dt.date(2022, 3, 1),
+                    specialty="环境工程",
+                    quality_manager=manager,
+                    qualifications=["环境影响评价工程师"] if title in domain.SENIOR_OR_HIGHER else [],
+                ),
             )
+        await service.change_agency_status(
+            uow, SYSTEM, DEMO_AGENCY_ID, domain.AgencyStatus.ADMITTED, "demo: meets every rule"
         )
-        uow.emit(
-            "agency",
-            "registered",
-            DEMO_AGENCY_ID,
-            {"id": DEMO_AGENCY_ID, "name": "上海绿管家环境科技有限公司"},
-        )
-        await session.flush()
-        session.add(
-            ServiceContractRow(
-                id=DEMO_CONTRACT_ID,
-                title="张江镇2026年度环保管家服务",
-                agency_id=DEMO_AGENCY_ID,
-                jurisdiction_id=DEMO_JURISDICTION_ID,
-                price=Decimal("960000.00"),
-                starts_on=dt.date(2026, 1, 1),
-                ends_on=dt.date(2026, 12, 31),
-                contracted_tasks=400,
-                status="DRAFT",
+    await _contracts(runtime)
+
+
+async def _contracts(runtime: ServiceRuntime) -> None:
+    today = china_today()
+    calendar = await service.CALENDAR_CACHE.get(runtime.sessions)
+    # (id, title, signed this many calendar days ago, then: None | "filed" | "acknowledged")
+    plan = [
+        (DEMO_CONTRACT_ID, "张江镇2026年度环保管家服务", 40, "acknowledged"),
+        (_id("contract", "due-soon"), "张江镇重点源专项巡查服务", 9, None),
+        (_id("contract", "overdue"), "张江镇夜查专项服务", 30, None),
+        (_id("contract", "late"), "张江镇危废规范化管理咨询", 60, "filed-late"),
+        (_id("contract", "awaiting"), "张江镇培训服务", 1, None),
+    ]
+    async with runtime.unit_of_work() as uow:
+        for contract_id, title, days_ago, outcome in plan:
+            await service.create_contract(
+                uow,
+                service.ContractInput(
+                    title=title,
+                    agency_id=DEMO_AGENCY_ID,
+                    jurisdiction_id=DEMO_JURISDICTION_ID,
+                    price=Decimal("960000.00") if contract_id == DEMO_CONTRACT_ID else Decimal("120000.00"),
+                    starts_on=dt.date(today.year, 1, 1),
+                    ends_on=dt.date(today.year, 12, 31),
+                    service_mode=domain.ServiceMode.ON_SITE,
+                    contracted_tasks=400 if contract_id == DEMO_CONTRACT_ID else 40,
+                    scope_jurisdiction_ids=[DEMO_JURISDICTION_ID],
+                    scope_enterprise_ids=[],
+                    catalogue_codes=["B1-8", "B1-16"],
+                    attachments=[],
+                ),
+                contract_id=contract_id,
             )
-        )
-        uow.emit(
-            "contract",
-            "drafted",
-            DEMO_CONTRACT_ID,
-            {
-                "id": DEMO_CONTRACT_ID,
-                "agency_id": DEMO_AGENCY_ID,
-                "jurisdiction_id": DEMO_JURISDICTION_ID,
-                "price": Decimal("960000.00"),
-            },
-        )
+            signed_on = today - dt.timedelta(days=days_ago)
+            await service.sign_contract(uow, contract_id, signed_on, calendar)
+            if outcome in ("acknowledged", "filed-late"):
+                await service.file_contract(uow, SYSTEM, contract_id)
+                filing = await service._filing_of(uow.session, contract_id)
+                # Backdate the first filing: on time for one, late for the other.
+                filed_on = (
+                    signed_on + dt.timedelta(days=3)
+                    if outcome == "acknowledged"
+                    else filing.due_on + dt.timedelta(days=5)
+                )
+                filing.first_filed_on, filing.filed_late = filed_on, filed_on > filing.due_on
+                if outcome == "acknowledged":
+                    await service.acknowledge_filing(uow, SYSTEM, contract_id)

@@ -1,15 +1,223 @@
-"""Registry rules: pure functions, no I/O."""
+"""Registry rules: pure functions, no I/O (seed 004 §4 admission rules, seed 000 §三(三) filing)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
-from ecosteward.errors import ValidationFailed
+from ecosteward.errors import Conflict, ValidationFailed
 
-JURISDICTION_KINDS = ("DISTRICT", "TOWN", "STREET", "PARK")
+
+class JurisdictionKind(StrEnum):
+    DISTRICT = "DISTRICT"
+    TOWN = "TOWN"  # 镇
+    STREET = "STREET"  # 街道
+    PARK = "PARK"  # 园区管委会
+
+
+JURISDICTION_KINDS = tuple(k.value for k in JurisdictionKind)
 JURISDICTION_CODE = re.compile(r"^[0-9A-Za-z-]{2,32}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+FILING_WORKING_DAYS = 10
+"""A jurisdiction files a contract within 10 working days after signing (签订后10个工作日内报备)."""
+DUE_SOON_WORKING_DAYS = 3
+"""The filings inbox calls a pending filing "due soon" within this many working days."""
+
+
+class Title(StrEnum):
+    """Technical title (技术职称)."""
+
+    NONE = "NONE"
+    JUNIOR = "JUNIOR"  # 初级
+    INTERMEDIATE = "INTERMEDIATE"  # 中级
+    ASSOCIATE_SENIOR = "ASSOCIATE_SENIOR"  # 副高级
+    SENIOR = "SENIOR"  # 正高级
+
+
+SENIOR_OR_HIGHER = frozenset({Title.ASSOCIATE_SENIOR, Title.SENIOR})
+"""高级及以上: both the associate senior (副高) and the full senior (正高) title are senior titles."""
+
+MIN_PROFESSIONALS = 5
+MIN_SENIOR_PROFESSIONALS = 2
+
+
+class AgencyStatus(StrEnum):
+    APPLIED = "APPLIED"
+    ADMITTED = "ADMITTED"
+    REFUSED = "REFUSED"
+    SUSPENDED = "SUSPENDED"
+    REMOVED = "REMOVED"
+
+
+AGENCY_TRANSITIONS: dict[AgencyStatus, frozenset[AgencyStatus]] = {
+    AgencyStatus.APPLIED: frozenset({AgencyStatus.ADMITTED, AgencyStatus.REFUSED}),
+    AgencyStatus.REFUSED: frozenset({AgencyStatus.APPLIED}),
+    AgencyStatus.ADMITTED: frozenset({AgencyStatus.SUSPENDED, AgencyStatus.REMOVED}),
+    AgencyStatus.SUSPENDED: frozenset({AgencyStatus.ADMITTED, AgencyStatus.REMOVED}),
+    AgencyStatus.REMOVED: frozenset(),
+}
+"""Admission workflow (入库备案): removal is final; a refused agency may apply again."""
+
+
+class ContractStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SIGNED = "SIGNED"
+    FILED = "FILED"
+    RETURNED = "RETURNED"
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+    TERMINATED = "TERMINATED"
+
+
+CONTRACT_TRANSITIONS: dict[ContractStatus, frozenset[ContractStatus]] = {
+    ContractStatus.DRAFT: frozenset({ContractStatus.SIGNED, ContractStatus.TERMINATED}),
+    ContractStatus.SIGNED: frozenset({ContractStatus.FILED, ContractStatus.TERMINATED}),
+    ContractStatus.FILED: frozenset(
+        {ContractStatus.RETURNED, ContractStatus.ACTIVE, ContractStatus.TERMINATED}
+    ),
+    ContractStatus.RETURNED: frozenset({ContractStatus.FILED, ContractStatus.TERMINATED}),
+    ContractStatus.ACTIVE: frozenset({ContractStatus.ENDED, ContractStatus.TERMINATED}),
+    ContractStatus.ENDED: frozenset(),
+    ContractStatus.TERMINATED: frozenset(),
+}
+
+
+class FilingStatus(StrEnum):
+    PENDING = "PENDING"  # signed, not filed yet
+    FILED = "FILED"
+    RETURNED = "RETURNED"  # returned for correction (退回补正)
+    ACKNOWLEDGED = "ACKNOWLEDGED"
+
+
+class FilingStanding(StrEnum):
+    """Where a filing stands against its due date, as the bureau's inbox shows it."""
+
+    AWAITING = "AWAITING"
+    DUE_SOON = "DUE_SOON"
+    OVERDUE = "OVERDUE"
+    FILED_ON_TIME = "FILED_ON_TIME"
+    FILED_LATE = "FILED_LATE"
+
+
+class StaffRecordKind(StrEnum):
+    EDUCATION = "EDUCATION"  # 继续教育
+    EVALUATION = "EVALUATION"  # 考评
+
+
+class ServiceMode(StrEnum):
+    ON_SITE = "ON_SITE"  # 驻点
+    REMOTE = "REMOTE"  # 非驻点
+
+
+# ------------------------------------------------------------------------------ admission rules
+
+
+@dataclass(frozen=True)
+class StaffFacts:
+    """What the admission rules need to know about one staff member."""
+
+    professional: bool
+    title: Title
+    quality_manager: bool
+    active: bool
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """One unmet admission rule, with a stable code and a human message."""
+
+    code: str
+    message: str
+
+
+def staff_active(joined_on: dt.date, left_on: dt.date | None, on: dt.date) -> bool:
+    return joined_on <= on and (left_on is None or left_on > on)
+
+
+def admission_failures(blacklisted: bool, staff: Sequence[StaffFacts]) -> list[RuleFailure]:
+    """Every unmet admission rule of seed 004 §4 (empty when the agency may be admitted)."""
+    failures: list[RuleFailure] = []
+    if blacklisted:
+        failures.append(
+            RuleFailure("CREDIT_BLACKLISTED", "The agency is on a credit blacklist (被列入失信名单).")
+        )
+    active = [s for s in staff if s.active]
+    professionals = [s for s in active if s.professional]
+    if len(professionals) < MIN_PROFESSIONALS:
+        failures.append(
+            RuleFailure(
+                "TOO_FEW_PROFESSIONALS",
+                f"At least {MIN_PROFESSIONALS} professional staff are required, it has {len(professionals)} "
+                "(专业技术人员不少于5名).",
+            )
+        )
+    seniors = [s for s in professionals if s.title in SENIOR_OR_HIGHER]
+    if len(seniors) < MIN_SENIOR_PROFESSIONALS:
+        failures.append(
+            RuleFailure(
+                "TOO_FEW_SENIOR_TITLES",
+                f"At least {MIN_SENIOR_PROFESSIONALS} professionals with a senior or higher title are required, "
+                f"it has {len(seniors)} (高级及以上职称不少于2名).",
+            )
+        )
+    managers = [s for s in active if s.quality_manager]
+    if len(managers) != 1:
+        failures.append(
+            RuleFailure(
+                "QUALITY_MANAGER",
+                f"Exactly one quality manager must be named, it has {len(managers)} (须指定1名质量负责人).",
+            )
+        )
+    return failures
+
+
+def listing_active(listed_on: dt.date, delisted_on: dt.date | None, on: dt.date) -> bool:
+    """Whether a blacklist listing is in force on ``on``."""
+    return listed_on <= on and (delisted_on is None or delisted_on > on)
+
+
+def check_agency_transition(current: AgencyStatus, target: AgencyStatus) -> None:
+    if target not in AGENCY_TRANSITIONS[current]:
+        raise Conflict(
+            f"An agency cannot go from {current.value} to {target.value} (状态不允许).",
+            code="INVALID_TRANSITION",
+            current=current.value,
+        )
+
+
+def check_contract_transition(current: ContractStatus, target: ContractStatus) -> None:
+    if target not in CONTRACT_TRANSITIONS[current]:
+        raise Conflict(
+            f"A contract cannot go from {current.value} to {target.value} (合同状态不允许).",
+            code="INVALID_TRANSITION",
+            current=current.value,
+        )
+
+
+# ------------------------------------------------------------------------------ work permits
+
+
+def permit_valid_on(valid_from: dt.date, valid_to: dt.date, revoked_on: dt.date | None, day: dt.date) -> bool:
+    """A permit is valid from its first to its last day inclusive, unless revoked on or before ``day``."""
+    if revoked_on is not None and revoked_on <= day:
+        return False
+    return valid_from <= day <= valid_to
+
+
+def permit_violations(valid_from: dt.date, valid_to: dt.date) -> list[dict[str, str]]:
+    if valid_to < valid_from:
+        return [{"field": "validTo", "message": "The permit ends before it starts (有效期有误)."}]
+    if (valid_to - valid_from).days > 5 * 366:
+        return [{"field": "validTo", "message": "A permit is valid for at most 5 years."}]
+    return []
+
+
+# ------------------------------------------------------------------------------ contracts
 
 
 def contract_violations(
@@ -27,6 +235,8 @@ def contract_violations(
         )
     elif not exact:
         problems.append({"field": "price", "message": "The price has at most two decimal places (精确到分)."})
+    elif price >= Decimal("10000000000000000"):
+        problems.append({"field": "price", "message": "The price is too large."})
     if ends_on < starts_on:
         problems.append({"field": "endsOn", "message": "The term ends before it starts (合同期限有误)."})
     if contracted_tasks < 0:
@@ -36,7 +246,39 @@ def contract_violations(
     return problems
 
 
+def scope_violations(
+    jurisdiction_ids: Sequence[object], enterprise_ids: Sequence[object]
+) -> list[dict[str, str]]:
+    if not jurisdiction_ids and not enterprise_ids:
+        return [
+            {
+                "field": "scope",
+                "message": "Name the jurisdictions and/or the enterprises served (服务范围不能为空).",
+            }
+        ]
+    return []
+
+
 def check_contract_terms(price: Decimal, starts_on: dt.date, ends_on: dt.date, contracted_tasks: int) -> None:
     problems = contract_violations(price, starts_on, ends_on, contracted_tasks)
     if problems:
         raise ValidationFailed("The contract terms are not acceptable (合同信息有误).", problems)
+
+
+# ------------------------------------------------------------------------------ filings
+
+
+def filing_standing(
+    due_on: dt.date,
+    first_filed_on: dt.date | None,
+    today: dt.date,
+    working_days_left: int,
+) -> FilingStanding:
+    """Where a filing stands. ``working_days_left`` = working days in (today, due_on]."""
+    if first_filed_on is not None:
+        return FilingStanding.FILED_LATE if first_filed_on > due_on else FilingStanding.FILED_ON_TIME
+    if today > due_on:
+        return FilingStanding.OVERDUE
+    if working_days_left <= DUE_SOON_WORKING_DAYS:
+        return FilingStanding.DUE_SOON
+    return FilingStanding.AWAITING

@@ -1,4 +1,4 @@
-"""Registry GraphQL schema (thin: checks, then models and domain rules)."""
+"""Registry GraphQL schema: root queries and mutations (thin — roles and scope, then ``service``)."""
 
 from __future__ import annotations
 
@@ -12,145 +12,88 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.errors import Conflict, Forbidden, ValidationFailed
+from ecosteward.clock import china_today
+from ecosteward.errors import BadUserInput, Forbidden
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
-from ecosteward.identifiers import credit_code_problem, normalise_credit_code
-from ecosteward.repository import contains, get_live, live, order_by
+from ecosteward.repository import contains, get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
-from services.registry import domain
-from services.registry.models import AgencyRow, JurisdictionRow, ServiceContractRow
-
-# ------------------------------------------------------------------------------------------ types
-
-
-@strawberry.enum(description="Kind of managing unit.")
-class JurisdictionKind(Enum):
-    DISTRICT = "DISTRICT"
-    TOWN = "TOWN"
-    STREET = "STREET"
-    PARK = "PARK"
-
-
-@strawberry.enum(description="Admission status of an agency in the agency database (入库状态).")
-class AgencyStatus(Enum):
-    APPLIED = "APPLIED"
-    ADMITTED = "ADMITTED"
-    REFUSED = "REFUSED"
-    SUSPENDED = "SUSPENDED"
-    REMOVED = "REMOVED"
-
-
-@strawberry.enum(description="Lifecycle state of a service contract.")
-class ContractStatus(Enum):
-    DRAFT = "DRAFT"
-    SIGNED = "SIGNED"
-    FILED = "FILED"
-    RETURNED = "RETURNED"
-    ACTIVE = "ACTIVE"
-    ENDED = "ENDED"
-    TERMINATED = "TERMINATED"
-
-
-@strawberry.federation.type(
-    keys=["id"],
-    description="A managing unit: the district, a town/street or a park committee (街镇、管委会).",
+from ecosteward.workdays import parse_day_kind
+from services.registry import domain, service
+from services.registry.models import (
+    CALENDAR,
+    AgencyRow,
+    FilingRow,
+    JurisdictionRow,
+    ServiceContractRow,
+    StaffRow,
+    WorkPermitRow,
 )
-class Jurisdiction:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
-    code: str = strawberry.field(description="Administrative code, unique.")
-    name: str = strawberry.field(description="Name, e.g. 张江镇.")
-    kind: JurisdictionKind = strawberry.field(description="District, town, street or park.")
-
-    @classmethod
-    def from_row(cls, row: JurisdictionRow) -> Jurisdiction:
-        return cls(
-            id=strawberry.ID(str(row.id)), code=row.code, name=row.name, kind=JurisdictionKind(row.kind)
-        )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Jurisdiction:
-        ctx = context_of(info)
-        async with ctx.runtime.sessions() as session:
-            row = await get_live(session, JurisdictionRow, _uuid(id), "Jurisdiction")
-        return cls.from_row(row)
-
-
-@strawberry.federation.type(
-    keys=["id"], description="A third-party environmental service agency (第三方环保服务机构)."
+from services.registry.reference import service_catalogue
+from services.registry.types import (
+    Agency,
+    AgencyStatus,
+    CalendarEntry,
+    CalendarYear,
+    ContractStatus,
+    CreditListing,
+    Deadline,
+    Filing,
+    FilingCounts,
+    FilingStanding,
+    FilingStatus,
+    Jurisdiction,
+    JurisdictionKind,
+    PermitCheck,
+    ServiceCatalogueItem,
+    ServiceContract,
+    ServiceMode,
+    Staff,
+    StaffRecord,
+    StaffRecordKind,
+    Title,
+    WorkPermit,
 )
-class Agency:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
-    name: str = strawberry.field(description="Registered name.")
-    credit_code: str = strawberry.field(description="Unified social credit code (统一社会信用代码).")
-    status: AgencyStatus = strawberry.field(description="Admission status.")
 
-    @classmethod
-    def from_row(cls, row: AgencyRow) -> Agency:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            credit_code=row.credit_code,
-            status=AgencyStatus(row.status),
-        )
-
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Agency:
-        ctx = context_of(info)
-        agency_id = _uuid(id)
-        _check_agency_scope(ctx.user, agency_id)
-        async with ctx.runtime.sessions() as session:
-            return cls.from_row(await get_live(session, AgencyRow, agency_id, "Agency"))
+DIRECTORY_READERS = ("bureau_officer", "procurement_officer", "town_officer", "agency_admin", "agency_staff")
+STAFF_EDITORS = ("bureau_officer", "agency_admin")
 
 
-@strawberry.federation.type(
-    keys=["id"], description="A service contract (委托合同) between a managing department and an agency."
-)
-class ServiceContract:
-    id: strawberry.ID = strawberry.field(description="Stable id.")
-    title: str = strawberry.field(description="Contract title.")
-    price: Decimal = strawberry.field(description="Contract price in CNY, exact to the fen.")
-    starts_on: dt.date = strawberry.field(description="First day of the service term.")
-    ends_on: dt.date = strawberry.field(description="Last day of the service term.")
-    contracted_tasks: int = strawberry.field(
-        description="Number of contracted tasks (used by the appraisal)."
-    )
-    status: ContractStatus = strawberry.field(description="Lifecycle state.")
-    agency_id: strawberry.Private[uuid.UUID]
-    jurisdiction_id: strawberry.Private[uuid.UUID]
+def _user(info: Info) -> Any:
+    return context_of(info).user
 
-    @strawberry.field(description="The contracted agency.")
-    async def agency(self, info: Info) -> Agency:
-        async with context_of(info).runtime.sessions() as session:
-            return Agency.from_row(await get_live(session, AgencyRow, self.agency_id, "Agency"))
 
-    @strawberry.field(description="The managing department that signed the contract.")
-    async def jurisdiction(self, info: Info) -> Jurisdiction:
-        async with context_of(info).runtime.sessions() as session:
-            return Jurisdiction.from_row(
-                await get_live(session, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
-            )
+def _agency_readable(user: Any, agency_id: uuid.UUID) -> None:
+    if user.has_role("bureau_officer", "procurement_officer", "town_officer"):
+        return
+    if user.has_role("agency_admin", "agency_staff") and user.agency_id == agency_id:
+        return
+    raise Forbidden("You may only see your own agency (仅可查看本机构).")
 
-    @classmethod
-    def from_row(cls, row: ServiceContractRow) -> ServiceContract:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            title=row.title,
-            price=row.price,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            contracted_tasks=row.contracted_tasks,
-            status=ContractStatus(row.status),
-            agency_id=row.agency_id,
-            jurisdiction_id=row.jurisdiction_id,
-        )
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> ServiceContract:
-        ctx = context_of(info)
-        async with ctx.runtime.sessions() as session:
-            row = await get_live(session, ServiceContractRow, _uuid(id), "ServiceContract")
-        _check_contract_scope(ctx.user, row)
-        return cls.from_row(row)
+def _agency_editable(user: Any, agency_id: uuid.UUID) -> None:
+    if user.has_role("bureau_officer") or (user.has_role("agency_admin") and user.agency_id == agency_id):
+        return
+    raise Forbidden("Only the bureau or the agency's own admin may change this (无权修改).")
+
+
+def _contract_readable(user: Any, row: ServiceContractRow | FilingRow) -> None:
+    service.scope_check(user, jurisdiction_id=row.jurisdiction_id, agency_id=row.agency_id)
+
+
+def _contract_editable(user: Any, row: ServiceContractRow) -> None:
+    if user.has_role("bureau_officer"):
+        return
+    if user.has_role("town_officer") and user.jurisdiction_id == row.jurisdiction_id:
+        return
+    raise Forbidden("Only the managing department may change this contract (仅限本辖区).")
+
+
+def _contract_scope(statement: sa.Select[Any], user: Any, model: Any) -> sa.Select[Any]:
+    if user.has_role("bureau_officer"):
+        return statement
+    if user.has_role("town_officer"):
+        return statement.where(model.jurisdiction_id == user.jurisdiction_id)
+    return statement.where(model.agency_id == user.agency_id)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -172,30 +115,168 @@ class JurisdictionSortField(Enum):
 class CreateJurisdictionInput:
     code: str = strawberry.field(description="Administrative code, unique.")
     name: str = strawberry.field(description="Name.")
+    name_en: str = strawberry.field(default="", description="English name.")
     kind: JurisdictionKind = strawberry.field(description="Kind of unit.")
 
 
 @strawberry.input(description="Filters for agencies.")
 class AgencyFilter:
     status: AgencyStatus | None = strawberry.field(default=None, description="Only this admission status.")
-    search: str | None = strawberry.field(default=None, description="Substring of the name.")
+    rules_met: bool | None = strawberry.field(
+        default=None,
+        description="Only admitted agencies that do (true) or no longer do (false) meet the rules.",
+    )
+    search: str | None = strawberry.field(default=None, description="Substring of the name or credit code.")
 
 
-@strawberry.input(description="An agency applying to the agency database.")
+@strawberry.enum(description="Sort keys for agencies.")
+class AgencySortField(Enum):
+    NAME = "NAME"
+    STATUS_CHANGED_AT = "STATUS_CHANGED_AT"
+
+
+@strawberry.input(description="An agency applying to the agency database (入库申请).")
 class RegisterAgencyInput:
     name: str = strawberry.field(description="Registered name.")
-    credit_code: str = strawberry.field(description="Unified social credit code, 18 characters.")
+    credit_code: str = strawberry.field(
+        description="Unified social credit code, 18 characters with a valid check character."
+    )
+    admin_username: str = strawberry.field(
+        description="Username for the agency's admin account (created on admission)."
+    )
+    admin_email: str = strawberry.field(description="E-mail of the admin account.")
+    address: str = strawberry.field(default="", description="Address.")
+    contact_name: str = strawberry.field(default="", description="Contact person.")
+    contact_phone: str = strawberry.field(default="", description="Contact phone.")
+
+
+@strawberry.input(description="Changes to an agency's contact details (unset fields stay).")
+class UpdateAgencyInput:
+    name: str | None = strawberry.field(default=None, description="Registered name.")
+    address: str | None = strawberry.field(default=None, description="Address.")
+    contact_name: str | None = strawberry.field(default=None, description="Contact person.")
+    contact_phone: str | None = strawberry.field(default=None, description="Contact phone.")
+
+
+@strawberry.input(description="A step in the admission workflow.")
+class ChangeAgencyStatusInput:
+    agency_id: strawberry.ID = strawberry.field(description="The agency.")
+    status: AgencyStatus = strawberry.field(
+        description="ADMITTED (checked against every admission rule), REFUSED, SUSPENDED, REMOVED (final) or APPLIED (a refused agency applies again)."
+    )
+    reason: str = strawberry.field(default="", description="Reason; required to refuse, suspend or remove.")
+
+
+@strawberry.input(description="A staff member joining an agency.")
+class AddStaffInput:
+    agency_id: strawberry.ID = strawberry.field(description="The agency.")
+    name: str = strawberry.field(description="Full name.")
+    username: str = strawberry.field(
+        description="Username of the staff account (created while the agency is admitted)."
+    )
+    email: str = strawberry.field(description="E-mail of the staff account.")
+    title: Title = strawberry.field(description="Technical title.")
+    professional: bool = strawberry.field(description="Does environmental consulting work (专业技术人员).")
+    joined_on: dt.date = strawberry.field(description="Joined the agency.")
+    specialty: str = strawberry.field(default="", description="Specialty.")
+    quality_manager: bool = strawberry.field(
+        default=False, description="Name this person the quality manager (replaces any other)."
+    )
+    qualifications: list[str] = strawberry.field(
+        default_factory=list, description="Qualifications and certificates."
+    )
+
+
+@strawberry.input(description="Changes to a staff file (unset fields stay).")
+class UpdateStaffInput:
+    name: str | None = strawberry.field(default=None, description="Full name.")
+    specialty: str | None = strawberry.field(default=None, description="Specialty.")
+    title: Title | None = strawberry.field(default=None, description="Technical title.")
+    professional: bool | None = strawberry.field(
+        default=None, description="Does environmental consulting work."
+    )
+    quality_manager: bool | None = strawberry.field(
+        default=None, description="Quality manager (true replaces any other)."
+    )
+    qualifications: list[str] | None = strawberry.field(
+        default=None, description="Qualifications (replaces the list)."
+    )
+
+
+@strawberry.input(description="A continuing-education or evaluation record.")
+class StaffRecordInput:
+    staff_id: strawberry.ID = strawberry.field(description="The staff member.")
+    kind: StaffRecordKind = strawberry.field(description="Education or evaluation.")
+    on: dt.date = strawberry.field(description="Date.")
+    topic: str = strawberry.field(description="Course or evaluation topic.")
+    hours: Decimal | None = strawberry.field(default=None, description="Hours (education).")
+    rating: str | None = strawberry.field(default=None, description="Result (evaluation).")
+    note: str = strawberry.field(default="", description="Notes.")
+
+
+@strawberry.input(description="Filters for staff.")
+class StaffFilter:
+    agency_id: strawberry.ID | None = strawberry.field(default=None, description="Only this agency.")
+    active: bool | None = strawberry.field(
+        default=None, description="Only current (true) or former (false) staff."
+    )
+    title: Title | None = strawberry.field(default=None, description="Only this title.")
+    search: str | None = strawberry.field(default=None, description="Substring of the name or username.")
+
+
+@strawberry.input(description="A work permit to issue.")
+class IssuePermitInput:
+    staff_id: strawberry.ID = strawberry.field(description="The holder.")
+    agency_id: strawberry.ID = strawberry.field(
+        description="The holder's agency (must match the staff file)."
+    )
+    valid_from: dt.date = strawberry.field(description="First valid day.")
+    valid_to: dt.date = strawberry.field(description="Last valid day.")
+    issued_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Issuing department; a town issues as itself, the bureau as the district by default.",
+    )
+
+
+@strawberry.input(description="Filters for work permits.")
+class PermitFilter:
+    agency_id: strawberry.ID | None = strawberry.field(default=None, description="Only this agency's staff.")
+    staff_id: strawberry.ID | None = strawberry.field(default=None, description="Only this person.")
+    valid_on: dt.date | None = strawberry.field(default=None, description="Only permits valid on this day.")
+
+
+@strawberry.input(description="An attachment's metadata.")
+class AttachmentInput:
+    name: str = strawberry.field(description="File name.")
+    url: str = strawberry.field(description="Download link.")
+    sha256: str = strawberry.field(description="SHA-256 of the content (64 hex digits).")
+    size: int = strawberry.field(description="Size in bytes.")
 
 
 @strawberry.input(description="A new contract, in draft.")
 class CreateContractInput:
     title: str = strawberry.field(description="Contract title.")
     agency_id: strawberry.ID = strawberry.field(description="The agency (must be admitted).")
-    jurisdiction_id: strawberry.ID = strawberry.field(description="The managing department.")
+    jurisdiction_id: strawberry.ID = strawberry.field(
+        description="The managing department (a town only for itself)."
+    )
     price: Decimal = strawberry.field(description="Price in CNY, positive, at most 2 decimals.")
     starts_on: dt.date = strawberry.field(description="First day of the term.")
     ends_on: dt.date = strawberry.field(description="Last day of the term.")
+    service_mode: ServiceMode = strawberry.field(description="On-site or remote.")
     contracted_tasks: int = strawberry.field(description="Number of contracted tasks.")
+    scope_jurisdiction_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Jurisdictions served as a whole."
+    )
+    scope_enterprise_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Enterprises explicitly served."
+    )
+    catalogue_codes: list[str] = strawberry.field(
+        default_factory=list, description="Service catalogue item codes (see serviceCatalogue)."
+    )
+    attachments: list[AttachmentInput] = strawberry.field(
+        default_factory=list, description="Attached documents."
+    )
 
 
 @strawberry.input(description="Filters for contracts.")
@@ -205,33 +286,103 @@ class ContractFilter:
         default=None, description="Only this managing department."
     )
     agency_id: strawberry.ID | None = strawberry.field(default=None, description="Only this agency.")
+    search: str | None = strawberry.field(default=None, description="Substring of the title.")
 
 
-# ------------------------------------------------------------------------------------------ scope
+@strawberry.enum(description="Sort keys for contracts.")
+class ContractSortField(Enum):
+    STARTS_ON = "STARTS_ON"
+    SIGNED_ON = "SIGNED_ON"
+    PRICE = "PRICE"
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    from ecosteward.repository import parse_id
+@strawberry.input(description="Filters for the bureau's filings inbox.")
+class FilingFilter:
+    status: FilingStatus | None = strawberry.field(default=None, description="Only this filing state.")
+    standing: FilingStanding | None = strawberry.field(
+        default=None, description="Only this standing against the due date."
+    )
+    jurisdiction_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this jurisdiction."
+    )
+    due_within_working_days: int | None = strawberry.field(
+        default=None, description="Only unfiled filings due within N working days from today."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None, description="Only unfiled filings past their due date."
+    )
+    filed_late: bool | None = strawberry.field(
+        default=None, description="Only filings first filed after (true) or by (false) the due date."
+    )
+    provisional: bool | None = strawberry.field(
+        default=None, description="Only filings whose due date is (not) provisional."
+    )
 
-    return parse_id(value, "The")
+
+@strawberry.enum(description="Sort keys for filings.")
+class FilingSortField(Enum):
+    DUE_ON = "DUE_ON"
+    SIGNED_ON = "SIGNED_ON"
 
 
-def _check_agency_scope(user: Any, agency_id: uuid.UUID) -> None:
-    if user.has_role("bureau_officer", "procurement_officer", "town_officer"):
-        return
-    if user.has_role("agency_admin", "agency_staff") and user.agency_id == agency_id:
-        return
-    raise Forbidden("You may only see your own agency (仅可查看本机构).")
+# ------------------------------------------------------------------------------------------ helpers
 
 
-def _check_contract_scope(user: Any, row: ServiceContractRow) -> None:
+async def _filing_statement(info: Info, filter: FilingFilter | None) -> sa.Select[Any]:
+    user = _user(info)
+    stmt = _contract_scope(live(FilingRow), user, FilingRow)
+    if filter is None:
+        return stmt
+    today = china_today()
+    unfiled = FilingRow.first_filed_on.is_(None)
+    if filter.status is not None:
+        stmt = stmt.where(FilingRow.status == filter.status.value)
+    if filter.jurisdiction_id is not None:
+        stmt = stmt.where(FilingRow.jurisdiction_id == parse_id(filter.jurisdiction_id, "Jurisdiction"))
+    if filter.provisional is not None:
+        stmt = stmt.where(FilingRow.due_provisional.is_(filter.provisional))
+    if filter.filed_late is not None:
+        stmt = stmt.where(FilingRow.filed_late.is_(filter.filed_late))
+    if filter.overdue is not None:
+        late = unfiled & (FilingRow.due_on < today)
+        stmt = stmt.where(late if filter.overdue else ~late)
+    if filter.due_within_working_days is not None:
+        if filter.due_within_working_days < 0:
+            raise BadUserInput("dueWithinWorkingDays cannot be negative.", field="dueWithinWorkingDays")
+        calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+        limit = calendar.add_working_days(today, filter.due_within_working_days).due_on
+        stmt = stmt.where(unfiled, FilingRow.due_on >= today, FilingRow.due_on <= limit)
+    if filter.standing is not None:
+        stmt = stmt.where(await _standing_clause(info, filter.standing, today))
+    return stmt
+
+
+async def _standing_clause(info: Info, standing: Any, today: dt.date) -> Any:
+    unfiled = FilingRow.first_filed_on.is_(None)
+    calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+    soon = calendar.add_working_days(today, domain.DUE_SOON_WORKING_DAYS).due_on
+    clauses = {
+        domain.FilingStanding.OVERDUE: unfiled & (FilingRow.due_on < today),
+        domain.FilingStanding.DUE_SOON: unfiled & (FilingRow.due_on >= today) & (FilingRow.due_on <= soon),
+        domain.FilingStanding.AWAITING: unfiled & (FilingRow.due_on > soon),
+        domain.FilingStanding.FILED_ON_TIME: FilingRow.filed_late.is_(False),
+        domain.FilingStanding.FILED_LATE: FilingRow.filed_late.is_(True),
+    }
+    return clauses[domain.FilingStanding(standing.value)]
+
+
+async def _filings_page(info: Info, rows: list[FilingRow]) -> list[Filing]:
+    calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+    today = china_today()
+    return [Filing.from_row(r, calendar.working_days_between(today, r.due_on)) for r in rows]
+
+
+def _issuer_for(user: Any, requested: strawberry.ID | None) -> uuid.UUID | None:
     if user.has_role("bureau_officer"):
-        return
-    if user.has_role("town_officer") and user.jurisdiction_id == row.jurisdiction_id:
-        return
-    if user.has_role("agency_admin", "agency_staff") and user.agency_id == row.agency_id:
-        return
-    raise Forbidden("This contract is outside your scope (超出数据范围).")
+        return parse_id(requested, "Jurisdiction") if requested is not None else None
+    if requested is not None and parse_id(requested, "Jurisdiction") != user.jurisdiction_id:
+        raise Forbidden("A town issues permits in its own name only (仅限本辖区).")
+    return user.jurisdiction_id
 
 
 # ------------------------------------------------------------------------------------------ root
@@ -243,7 +394,9 @@ class Query:
     async def jurisdiction(self, info: Info, id: strawberry.ID) -> Jurisdiction:
         return await Jurisdiction.resolve_reference(info, id)
 
-    @strawberry.field(description="The jurisdictions directory (district, towns, streets, parks).")
+    @strawberry.field(
+        description="The jurisdictions directory (district, towns, streets, parks); readable by every signed-in user."
+    )
     async def jurisdictions(
         self,
         info: Info,
@@ -253,7 +406,6 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Jurisdiction]:
-        ctx = context_of(info)
         stmt = live(JurisdictionRow)
         if filter is not None:
             if filter.kind is not None:
@@ -265,45 +417,157 @@ class Query:
                         contains(JurisdictionRow.code, filter.search),
                     )
                 )
-        columns = {"CODE": JurisdictionRow.code, "NAME": JurisdictionRow.name}
-        stmt = order_by(stmt, columns, sort.value, direction, JurisdictionRow.id)
-        async with ctx.runtime.sessions() as session:
+        stmt = order_by(
+            stmt,
+            {"CODE": JurisdictionRow.code, "NAME": JurisdictionRow.name},
+            sort.value,
+            direction,
+            JurisdictionRow.id,
+        )
+        async with context_of(info).runtime.sessions() as session:
             rows, page, total = await paginate(session, stmt, first, after)
         return connection([Jurisdiction.from_row(r) for r in rows], page, total)
 
-    @strawberry.field(description="One agency by id.")
+    @strawberry.field(description="One agency by id.", extensions=[roles(*DIRECTORY_READERS)])
     async def agency(self, info: Info, id: strawberry.ID) -> Agency:
-        return await Agency.resolve_reference(info, id)
+        agency_id = parse_id(id, "Agency")
+        _agency_readable(_user(info), agency_id)
+        async with context_of(info).runtime.sessions() as session:
+            return Agency.from_row(await get_live(session, AgencyRow, agency_id, "Agency"))
 
     @strawberry.field(
-        description="Agencies in the agency database; agency users see only their own.",
-        extensions=[
-            roles("bureau_officer", "procurement_officer", "town_officer", "agency_admin", "agency_staff")
-        ],
+        description="The agency database; agency users see only their own agency.",
+        extensions=[roles(*DIRECTORY_READERS)],
     )
     async def agencies(
         self,
         info: Info,
         filter: AgencyFilter | None = None,
+        sort: AgencySortField = AgencySortField.NAME,
         direction: SortDirection = SortDirection.ASC,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Agency]:
-        ctx = context_of(info)
+        user = _user(info)
         stmt = live(AgencyRow)
-        if not ctx.user.has_role("bureau_officer", "procurement_officer", "town_officer"):
-            stmt = stmt.where(AgencyRow.id == ctx.user.agency_id)
+        if not user.has_role("bureau_officer", "procurement_officer", "town_officer"):
+            stmt = stmt.where(AgencyRow.id == user.agency_id)
         if filter is not None:
             if filter.status is not None:
                 stmt = stmt.where(AgencyRow.status == filter.status.value)
+            if filter.rules_met is not None:
+                stmt = stmt.where(AgencyRow.status == "ADMITTED", AgencyRow.rules_met.is_(filter.rules_met))
             if filter.search:
-                stmt = stmt.where(contains(AgencyRow.name, filter.search))
-        stmt = order_by(stmt, {"NAME": AgencyRow.name}, "NAME", direction, AgencyRow.id)
-        async with ctx.runtime.sessions() as session:
+                stmt = stmt.where(
+                    sa.or_(
+                        contains(AgencyRow.name, filter.search),
+                        contains(AgencyRow.credit_code, filter.search),
+                    )
+                )
+        columns = {"NAME": AgencyRow.name, "STATUS_CHANGED_AT": AgencyRow.status_changed_at}
+        stmt = order_by(stmt, columns, sort.value, direction, AgencyRow.id)
+        async with context_of(info).runtime.sessions() as session:
             rows, page, total = await paginate(session, stmt, first, after)
         return connection([Agency.from_row(r) for r in rows], page, total)
 
-    @strawberry.field(description="One contract by id.")
+    @strawberry.field(description="One staff file by id.", extensions=[roles(*DIRECTORY_READERS)])
+    async def staff_member(self, info: Info, id: strawberry.ID) -> Staff:
+        async with context_of(info).runtime.sessions() as session:
+            row = await get_live(session, StaffRow, parse_id(id, "Staff"), "Staff")
+        _agency_readable(_user(info), row.agency_id)
+        return Staff.from_row(row)
+
+    @strawberry.field(
+        description="Staff files; agency users see only their own agency's.",
+        extensions=[roles(*DIRECTORY_READERS)],
+    )
+    async def staff(
+        self,
+        info: Info,
+        filter: StaffFilter | None = None,
+        direction: SortDirection = SortDirection.ASC,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Staff]:
+        user = _user(info)
+        stmt = live(StaffRow)
+        if not user.has_role("bureau_officer", "procurement_officer", "town_officer"):
+            stmt = stmt.where(StaffRow.agency_id == user.agency_id)
+        if filter is not None:
+            if filter.agency_id is not None:
+                stmt = stmt.where(StaffRow.agency_id == parse_id(filter.agency_id, "Agency"))
+            if filter.active is not None:
+                stmt = stmt.where(
+                    StaffRow.left_on.is_(None) if filter.active else StaffRow.left_on.is_not(None)
+                )
+            if filter.title is not None:
+                stmt = stmt.where(StaffRow.title == filter.title.value)
+            if filter.search:
+                stmt = stmt.where(
+                    sa.or_(contains(StaffRow.name, filter.search), contains(StaffRow.username, filter.search))
+                )
+        stmt = order_by(stmt, {"NAME": StaffRow.name}, "NAME", direction, StaffRow.id)
+        async with context_of(info).runtime.sessions() as session:
+            rows, page, total = await paginate(session, stmt, first, after)
+        return connection([Staff.from_row(r) for r in rows], page, total)
+
+    @strawberry.field(
+        description="Work permits; agency users see their own staff's.",
+        extensions=[roles("bureau_officer", "town_officer", "agency_admin", "agency_staff")],
+    )
+    async def work_permits(
+        self,
+        info: Info,
+        filter: PermitFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[WorkPermit]:
+        user = _user(info)
+        stmt = live(WorkPermitRow)
+        if not user.has_role("bureau_officer", "town_officer"):
+            stmt = stmt.where(WorkPermitRow.agency_id == user.agency_id)
+        if filter is not None:
+            if filter.agency_id is not None:
+                stmt = stmt.where(WorkPermitRow.agency_id == parse_id(filter.agency_id, "Agency"))
+            if filter.staff_id is not None:
+                stmt = stmt.where(WorkPermitRow.staff_id == parse_id(filter.staff_id, "Staff"))
+            if filter.valid_on is not None:
+                day = filter.valid_on
+                stmt = stmt.where(
+                    WorkPermitRow.valid_from <= day,
+                    WorkPermitRow.valid_to >= day,
+                    WorkPermitRow.revoked_at.is_(None),
+                )
+        stmt = stmt.order_by(WorkPermitRow.valid_from.desc(), WorkPermitRow.id)
+        async with context_of(info).runtime.sessions() as session:
+            rows, page, total = await paginate(session, stmt, first, after)
+        return connection([WorkPermit.from_row(r) for r in rows], page, total)
+
+    @strawberry.field(
+        description="Does this staff member hold a valid work permit on that day (default: today)?",
+        extensions=[roles("bureau_officer", "town_officer", "agency_admin", "agency_staff")],
+    )
+    async def has_valid_work_permit(
+        self, info: Info, staff_id: strawberry.ID, on: dt.date | None = None
+    ) -> PermitCheck:
+        day = on or china_today()
+        async with context_of(info).runtime.sessions() as session:
+            staff = await get_live(session, StaffRow, parse_id(staff_id, "Staff"), "Staff")
+            user = _user(info)
+            if not user.has_role("bureau_officer", "town_officer"):
+                _agency_readable(user, staff.agency_id)
+            permit = await service.valid_permit(session, staff.id, day)
+        return PermitCheck(
+            staff_id=staff_id,
+            on=day,
+            valid=permit is not None,
+            permit=WorkPermit.from_row(permit) if permit else None,
+        )
+
+    @strawberry.field(
+        description="One contract by id (within your scope).",
+        extensions=[roles("bureau_officer", "town_officer", "agency_admin", "agency_staff")],
+    )
     async def service_contract(self, info: Info, id: strawberry.ID) -> ServiceContract:
         return await ServiceContract.resolve_reference(info, id)
 
@@ -315,31 +579,122 @@ class Query:
         self,
         info: Info,
         filter: ContractFilter | None = None,
+        sort: ContractSortField = ContractSortField.STARTS_ON,
         direction: SortDirection = SortDirection.DESC,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ServiceContract]:
-        ctx = context_of(info)
-        user = ctx.user
-        stmt = live(ServiceContractRow)
-        if not user.has_role("bureau_officer"):
-            if user.has_role("town_officer"):
-                stmt = stmt.where(ServiceContractRow.jurisdiction_id == user.jurisdiction_id)
-            else:
-                stmt = stmt.where(ServiceContractRow.agency_id == user.agency_id)
+        stmt = _contract_scope(live(ServiceContractRow), _user(info), ServiceContractRow)
         if filter is not None:
             if filter.status is not None:
                 stmt = stmt.where(ServiceContractRow.status == filter.status.value)
             if filter.jurisdiction_id is not None:
-                stmt = stmt.where(ServiceContractRow.jurisdiction_id == _uuid(filter.jurisdiction_id))
+                stmt = stmt.where(
+                    ServiceContractRow.jurisdiction_id == parse_id(filter.jurisdiction_id, "Jurisdiction")
+                )
             if filter.agency_id is not None:
-                stmt = stmt.where(ServiceContractRow.agency_id == _uuid(filter.agency_id))
-        stmt = order_by(
-            stmt, {"STARTS_ON": ServiceContractRow.starts_on}, "STARTS_ON", direction, ServiceContractRow.id
-        )
-        async with ctx.runtime.sessions() as session:
+                stmt = stmt.where(ServiceContractRow.agency_id == parse_id(filter.agency_id, "Agency"))
+            if filter.search:
+                stmt = stmt.where(contains(ServiceContractRow.title, filter.search))
+        columns = {
+            "STARTS_ON": ServiceContractRow.starts_on,
+            "SIGNED_ON": ServiceContractRow.signed_on,
+            "PRICE": ServiceContractRow.price,
+        }
+        stmt = order_by(stmt, columns, sort.value, direction, ServiceContractRow.id)
+        async with context_of(info).runtime.sessions() as session:
             rows, page, total = await paginate(session, stmt, first, after)
         return connection([ServiceContract.from_row(r) for r in rows], page, total)
+
+    @strawberry.field(
+        description="The filings inbox: the bureau sees all, a town its own, an agency its contracts'.",
+        extensions=[roles("bureau_officer", "town_officer", "agency_admin")],
+    )
+    async def filings(
+        self,
+        info: Info,
+        filter: FilingFilter | None = None,
+        sort: FilingSortField = FilingSortField.DUE_ON,
+        direction: SortDirection = SortDirection.ASC,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Filing]:
+        stmt = await _filing_statement(info, filter)
+        stmt = order_by(
+            stmt,
+            {"DUE_ON": FilingRow.due_on, "SIGNED_ON": FilingRow.signed_on},
+            sort.value,
+            direction,
+            FilingRow.id,
+        )
+        async with context_of(info).runtime.sessions() as session:
+            rows, page, total = await paginate(session, stmt, first, after)
+        return connection(await _filings_page(info, rows), page, total)
+
+    @strawberry.field(
+        description="Counts of the filings matching the filters, by standing.",
+        extensions=[roles("bureau_officer", "town_officer", "agency_admin")],
+    )
+    async def filing_counts(self, info: Info, filter: FilingFilter | None = None) -> FilingCounts:
+        base = (await _filing_statement(info, filter)).subquery()
+        today = china_today()
+        calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+        soon = calendar.add_working_days(today, domain.DUE_SOON_WORKING_DAYS).due_on
+        unfiled = base.c.first_filed_on.is_(None)
+        count = sa.func.count
+        stmt = sa.select(
+            count(),
+            count().filter(unfiled & (base.c.due_on > soon)),
+            count().filter(unfiled & (base.c.due_on >= today) & (base.c.due_on <= soon)),
+            count().filter(unfiled & (base.c.due_on < today)),
+            count().filter(base.c.filed_late.is_(False)),
+            count().filter(base.c.filed_late.is_(True)),
+        ).select_from(base)
+        async with context_of(info).runtime.sessions() as session:
+            row = (await session.execute(stmt)).one()
+        return FilingCounts(
+            total=row[0],
+            awaiting=row[1],
+            due_soon=row[2],
+            overdue=row[3],
+            filed_on_time=row[4],
+            filed_late=row[5],
+        )
+
+    @strawberry.field(description="The service catalogue of seed 004 Annexes B–D.")
+    def service_catalogue(self, annex: str | None = None) -> list[ServiceCatalogueItem]:
+        items = service_catalogue().values()
+        return [ServiceCatalogueItem.from_item(i) for i in items if annex is None or i.annex == annex.upper()]
+
+    @strawberry.field(description="One year of the working-day calendar (法定节假日 and 调休).")
+    async def calendar_year(self, info: Info, year: int) -> CalendarYear:
+        calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+        days = CALENDAR.days
+        async with context_of(info).runtime.sessions() as session:
+            rows = (
+                await session.execute(
+                    sa.select(days)
+                    .where(
+                        days.c.day >= dt.date(year, 1, 1),
+                        days.c.day <= dt.date(year, 12, 31),
+                        days.c.deleted_at.is_(None),
+                    )
+                    .order_by(days.c.day)
+                )
+            ).all()
+        return CalendarYear(
+            year=year,
+            confirmed=calendar.is_confirmed(year),
+            entries=[CalendarEntry(day=r.day, kind=r.kind, name=r.name) for r in rows],
+        )
+
+    @strawberry.field(description="The n-th Chinese working day after a day (the day itself is not counted).")
+    async def add_working_days(self, info: Info, start: dt.date, days: int) -> Deadline:
+        if not 0 <= days <= 3650:
+            raise BadUserInput("days must be between 0 and 3650.", field="days")
+        calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+        deadline = calendar.add_working_days(start, days)
+        return Deadline(due_on=deadline.due_on, provisional=deadline.provisional)
 
 
 @strawberry.type(description="Registry mutations.")
@@ -349,7 +704,8 @@ class Mutation:
         extensions=[roles("bureau_officer")],
     )
     async def create_jurisdiction(self, info: Info, input: CreateJurisdictionInput) -> Jurisdiction:
-        ctx = context_of(info)
+        from ecosteward.errors import Conflict, ValidationFailed
+
         code, name = input.code.strip(), input.name.strip()
         problems = []
         if not domain.JURISDICTION_CODE.match(code):
@@ -358,13 +714,13 @@ class Mutation:
             problems.append({"field": "name", "message": "A name is required."})
         if problems:
             raise ValidationFailed("The jurisdiction is not valid.", problems)
-        async with ctx.runtime.unit_of_work() as uow:
-            exists = await uow.session.scalar(
-                sa.select(JurisdictionRow.id).where(JurisdictionRow.code == code)
-            )
-            if exists is not None:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            if (
+                await uow.session.scalar(sa.select(JurisdictionRow.id).where(JurisdictionRow.code == code))
+                is not None
+            ):
                 raise Conflict(f"A jurisdiction with code {code} already exists.", field="code")
-            row = JurisdictionRow(code=code, name=name, kind=input.kind.value)
+            row = JurisdictionRow(code=code, name=name, name_en=input.name_en.strip(), kind=input.kind.value)
             uow.session.add(row)
             await uow.session.flush()
             uow.emit(
@@ -376,76 +732,349 @@ class Mutation:
         return Jurisdiction.from_row(row)
 
     @strawberry.mutation(
-        description="Register an agency's application to the agency database (bureau only).",
+        description="Register an agency's application to the agency database (bureau).",
         extensions=[roles("bureau_officer")],
     )
     async def register_agency(self, info: Info, input: RegisterAgencyInput) -> Agency:
-        ctx = context_of(info)
-        name, code = input.name.strip(), normalise_credit_code(input.credit_code)
-        problems = []
-        if not name:
-            problems.append({"field": "name", "message": "A name is required."})
-        if (problem := credit_code_problem(code)) is not None:
-            problems.append({"field": "creditCode", "message": problem})
-        if problems:
-            raise ValidationFailed("The agency is not valid.", problems)
-        async with ctx.runtime.unit_of_work() as uow:
-            if (
-                await uow.session.scalar(sa.select(AgencyRow.id).where(AgencyRow.credit_code == code))
-                is not None
-            ):
-                raise Conflict(
-                    f"An agency with credit code {code} is already registered.", field="creditCode"
-                )
-            row = AgencyRow(name=name, credit_code=code, status=AgencyStatus.APPLIED.value)
-            uow.session.add(row)
-            await uow.session.flush()
-            uow.emit("agency", "registered", row.id, {"id": row.id, "name": name, "credit_code": code})
+        data = service.AgencyInput(
+            name=input.name,
+            credit_code=input.credit_code,
+            admin_username=input.admin_username,
+            admin_email=input.admin_email,
+            address=input.address,
+            contact_name=input.contact_name,
+            contact_phone=input.contact_phone,
+        )
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.register_agency(uow, _user(info), data)
         return Agency.from_row(row)
 
     @strawberry.mutation(
-        description="Draft a service contract; a town may only draft its own jurisdiction's contracts.",
+        description="Change an agency's contact details (bureau, or the agency's admin).",
+        extensions=[roles(*STAFF_EDITORS)],
+    )
+    async def update_agency(self, info: Info, id: strawberry.ID, input: UpdateAgencyInput) -> Agency:
+        agency_id = parse_id(id, "Agency")
+        _agency_editable(_user(info), agency_id)
+        changes = {
+            "name": input.name,
+            "address": input.address,
+            "contact_name": input.contact_name,
+            "contact_phone": input.contact_phone,
+        }
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.update_agency(uow, agency_id, changes)
+        return Agency.from_row(row)
+
+    @strawberry.mutation(
+        description="Admit, refuse, suspend, remove or re-open an agency (bureau). Admission lists every unmet rule when refused.",
+        extensions=[roles("bureau_officer")],
+    )
+    async def change_agency_status(self, info: Info, input: ChangeAgencyStatusInput) -> Agency:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.change_agency_status(
+                uow,
+                _user(info),
+                parse_id(input.agency_id, "Agency"),
+                domain.AgencyStatus(input.status.value),
+                input.reason,
+            )
+        return Agency.from_row(row)
+
+    @strawberry.mutation(
+        description="Record a credit blacklist listing of an agency, with its source (bureau).",
+        extensions=[roles("bureau_officer")],
+    )
+    async def record_credit_listing(
+        self, info: Info, agency_id: strawberry.ID, source: str, listed_on: dt.date, note: str = ""
+    ) -> CreditListing:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.record_credit_listing(
+                uow, parse_id(agency_id, "Agency"), source, listed_on, note
+            )
+        return CreditListing.from_row(row)
+
+    @strawberry.mutation(
+        description="Record that a listing was lifted (bureau).", extensions=[roles("bureau_officer")]
+    )
+    async def end_credit_listing(
+        self, info: Info, listing_id: strawberry.ID, delisted_on: dt.date
+    ) -> CreditListing:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.end_credit_listing(uow, parse_id(listing_id, "Credit listing"), delisted_on)
+        return CreditListing.from_row(row)
+
+    @strawberry.mutation(
+        description="Add a staff member to an agency (bureau, or the agency's admin).",
+        extensions=[roles(*STAFF_EDITORS)],
+    )
+    async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
+        agency_id = parse_id(input.agency_id, "Agency")
+        _agency_editable(_user(info), agency_id)
+        data = service.StaffInput(
+            name=input.name,
+            username=input.username,
+            email=input.email,
+            title=domain.Title(input.title.value),
+            professional=input.professional,
+            joined_on=input.joined_on,
+            specialty=input.specialty,
+            quality_manager=input.quality_manager,
+            qualifications=list(input.qualifications),
+        )
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.add_staff(uow, agency_id, data)
+        return Staff.from_row(row)
+
+    @strawberry.mutation(
+        description="Change a staff file (bureau, or the agency's admin).", extensions=[roles(*STAFF_EDITORS)]
+    )
+    async def update_staff(self, info: Info, id: strawberry.ID, input: UpdateStaffInput) -> Staff:
+        staff_id = parse_id(id, "Staff")
+        async with context_of(info).runtime.unit_of_work() as uow:
+            current = await get_live(uow.session, StaffRow, staff_id, "Staff")
+            _agency_editable(_user(info), current.agency_id)
+            changes = {
+                "name": input.name,
+                "specialty": input.specialty,
+                "title": domain.Title(input.title.value) if input.title is not None else None,
+                "professional": input.professional,
+                "quality_manager": input.quality_manager,
+                "qualifications": input.qualifications,
+            }
+            row = await service.update_staff(uow, staff_id, changes)
+        return Staff.from_row(row)
+
+    @strawberry.mutation(
+        description="Record that a staff member left; the agency is flagged if it no longer meets the rules (bureau, or the agency's admin).",
+        extensions=[roles(*STAFF_EDITORS)],
+    )
+    async def record_staff_departure(self, info: Info, id: strawberry.ID, left_on: dt.date) -> Staff:
+        staff_id = parse_id(id, "Staff")
+        async with context_of(info).runtime.unit_of_work() as uow:
+            current = await get_live(uow.session, StaffRow, staff_id, "Staff")
+            _agency_editable(_user(info), current.agency_id)
+            row = await service.staff_left(uow, staff_id, left_on)
+        return Staff.from_row(row)
+
+    @strawberry.mutation(
+        description="Add continuing education or an evaluation to a staff file.",
+        extensions=[roles(*STAFF_EDITORS)],
+    )
+    async def add_staff_record(self, info: Info, input: StaffRecordInput) -> StaffRecord:
+        staff_id = parse_id(input.staff_id, "Staff")
+        async with context_of(info).runtime.unit_of_work() as uow:
+            current = await get_live(uow.session, StaffRow, staff_id, "Staff")
+            _agency_editable(_user(info), current.agency_id)
+            row = await service.add_staff_record(
+                uow, staff_id, input.kind.value, input.on, input.topic, input.hours, input.rating, input.note
+            )
+        return StaffRecord.from_row(row)
+
+    @strawberry.mutation(
+        description="Issue a work permit (bureau, or a town in its own name).",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def issue_work_permit(self, info: Info, input: IssuePermitInput) -> WorkPermit:
+        user = _user(info)
+        issuer = _issuer_for(user, input.issued_by_id)
+        async with context_of(info).runtime.unit_of_work() as uow:
+            if issuer is None:
+                issuer = await uow.session.scalar(
+                    sa.select(JurisdictionRow.id).where(JurisdictionRow.kind == "DISTRICT").limit(1)
+                )
+                if issuer is None:
+                    raise BadUserInput("Name the issuing department (issuedById).", field="issuedById")
+            row = await service.issue_permit(
+                uow,
+                user,
+                parse_id(input.staff_id, "Staff"),
+                parse_id(input.agency_id, "Agency"),
+                issuer,
+                input.valid_from,
+                input.valid_to,
+            )
+        return WorkPermit.from_row(row)
+
+    @strawberry.mutation(
+        description="Revoke a work permit (bureau, or the town that issued it).",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def revoke_work_permit(self, info: Info, id: strawberry.ID, reason: str) -> WorkPermit:
+        user = _user(info)
+        async with context_of(info).runtime.unit_of_work() as uow:
+            permit = await get_live(uow.session, WorkPermitRow, parse_id(id, "Work permit"), "Work permit")
+            if not user.has_role("bureau_officer") and permit.issued_by_id != user.jurisdiction_id:
+                raise Forbidden("Only the issuing department may revoke this permit.")
+            row = await service.revoke_permit(uow, permit.id, reason)
+        return WorkPermit.from_row(row)
+
+    @strawberry.mutation(
+        description="Draft a service contract; a town only for its own jurisdiction.",
         extensions=[roles("bureau_officer", "town_officer")],
     )
     async def create_service_contract(self, info: Info, input: CreateContractInput) -> ServiceContract:
-        ctx = context_of(info)
-        user = ctx.user
-        jurisdiction_id, agency_id = _uuid(input.jurisdiction_id), _uuid(input.agency_id)
+        user = _user(info)
+        jurisdiction_id = parse_id(input.jurisdiction_id, "Jurisdiction")
         if not user.has_role("bureau_officer") and user.jurisdiction_id != jurisdiction_id:
             raise Forbidden("A town may only sign its own jurisdiction's contracts (仅限本辖区).")
-        domain.check_contract_terms(input.price, input.starts_on, input.ends_on, input.contracted_tasks)
-        async with ctx.runtime.unit_of_work() as uow:
-            await get_live(uow.session, JurisdictionRow, jurisdiction_id, "Jurisdiction")
-            agency = await get_live(uow.session, AgencyRow, agency_id, "Agency")
-            if agency.status != AgencyStatus.ADMITTED.value:
-                raise Conflict(
-                    "Contracts may only be signed with admitted agencies (机构未入库).",
-                    code="AGENCY_NOT_ADMITTED",
-                )
-            row = ServiceContractRow(
-                title=input.title.strip(),
-                agency_id=agency_id,
-                jurisdiction_id=jurisdiction_id,
-                price=input.price,
-                starts_on=input.starts_on,
-                ends_on=input.ends_on,
-                contracted_tasks=input.contracted_tasks,
-                status=ContractStatus.DRAFT.value,
+        data = service.ContractInput(
+            title=input.title,
+            agency_id=parse_id(input.agency_id, "Agency"),
+            jurisdiction_id=jurisdiction_id,
+            price=input.price,
+            starts_on=input.starts_on,
+            ends_on=input.ends_on,
+            service_mode=domain.ServiceMode(input.service_mode.value),
+            contracted_tasks=input.contracted_tasks,
+            scope_jurisdiction_ids=service.parse_ids(input.scope_jurisdiction_ids, "Jurisdiction"),
+            scope_enterprise_ids=service.parse_ids(input.scope_enterprise_ids, "Enterprise"),
+            catalogue_codes=[c.strip().upper() for c in input.catalogue_codes],
+            attachments=[_attachment(a) for a in input.attachments],
+        )
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.create_contract(uow, data)
+        return ServiceContract.from_row(row)
+
+    @strawberry.mutation(
+        description="Record the signing; the filing is then due on the 10th working day after it.",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def sign_service_contract(
+        self, info: Info, id: strawberry.ID, signed_on: dt.date
+    ) -> ServiceContract:
+        runtime = context_of(info).runtime
+        calendar = await service.CALENDAR_CACHE.get(runtime.sessions)
+        async with runtime.unit_of_work() as uow:
+            current = await get_live(
+                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
             )
-            uow.session.add(row)
-            await uow.session.flush()
-            uow.emit(
-                "contract",
-                "drafted",
-                row.id,
-                {
-                    "id": row.id,
-                    "agency_id": agency_id,
-                    "jurisdiction_id": jurisdiction_id,
-                    "price": input.price,
-                },
+            _contract_editable(_user(info), current)
+            row, _ = await service.sign_contract(uow, current.id, signed_on, calendar)
+        return ServiceContract.from_row(row)
+
+    @strawberry.mutation(
+        description="File (or re-file) a signed contract with the bureau (the managing town).",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def file_service_contract(self, info: Info, id: strawberry.ID) -> Filing:
+        runtime = context_of(info).runtime
+        async with runtime.unit_of_work() as uow:
+            current = await get_live(
+                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            )
+            _contract_editable(_user(info), current)
+            row = await service.file_contract(uow, _user(info), current.id)
+        return (await _filings_page(info, [row]))[0]
+
+    @strawberry.mutation(
+        description="Return a filing for correction, with a reason (bureau).",
+        extensions=[roles("bureau_officer")],
+    )
+    async def return_filing(self, info: Info, contract_id: strawberry.ID, reason: str) -> Filing:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.return_filing(
+                uow, _user(info), parse_id(contract_id, "ServiceContract"), reason
+            )
+        return (await _filings_page(info, [row]))[0]
+
+    @strawberry.mutation(
+        description="Acknowledge a filing; the contract becomes active (bureau).",
+        extensions=[roles("bureau_officer")],
+    )
+    async def acknowledge_filing(self, info: Info, contract_id: strawberry.ID) -> Filing:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.acknowledge_filing(uow, _user(info), parse_id(contract_id, "ServiceContract"))
+        return (await _filings_page(info, [row]))[0]
+
+    @strawberry.mutation(
+        description="End an active contract at the end of its term.",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def end_service_contract(self, info: Info, id: strawberry.ID, ended_on: dt.date) -> ServiceContract:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            current = await get_live(
+                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            )
+            _contract_editable(_user(info), current)
+            row = await service.close_contract(uow, current.id, domain.ContractStatus.ENDED, ended_on, "")
+        return ServiceContract.from_row(row)
+
+    @strawberry.mutation(
+        description="Terminate a contract early, with a reason.",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def terminate_service_contract(self, info: Info, id: strawberry.ID, reason: str) -> ServiceContract:
+        async with context_of(info).runtime.unit_of_work() as uow:
+            current = await get_live(
+                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            )
+            _contract_editable(_user(info), current)
+            row = await service.close_contract(
+                uow, current.id, domain.ContractStatus.TERMINATED, china_today(), reason
             )
         return ServiceContract.from_row(row)
 
+    @strawberry.mutation(
+        description="Add or correct a calendar entry: a weekday holiday (HOLIDAY) or a weekend make-up workday (MAKEUP_WORKDAY). Pending deadlines move with it.",
+        extensions=[roles("bureau_officer")],
+    )
+    async def set_calendar_entry(self, info: Info, day: dt.date, kind: str, name: str) -> CalendarYear:
+        day_kind = parse_day_kind(kind)
+        runtime = context_of(info).runtime
+        async with runtime.unit_of_work() as uow:
+            await service.set_calendar_day(uow, _user(info), day, day_kind, name)
+            await service.after_calendar_change(runtime, uow)
+        service.CALENDAR_CACHE.invalidate()
+        return await Query.calendar_year(Query(), info, day.year)
 
-schema = build_schema(Query, Mutation, types=[Jurisdiction, Agency, ServiceContract])
+    @strawberry.mutation(
+        description="Remove a calendar entry (kept in history). Pending deadlines move with it.",
+        extensions=[roles("bureau_officer")],
+    )
+    async def remove_calendar_entry(self, info: Info, day: dt.date) -> CalendarYear:
+        runtime = context_of(info).runtime
+        async with runtime.unit_of_work() as uow:
+            await service.remove_calendar_day(uow, _user(info), day)
+            await service.after_calendar_change(runtime, uow)
+        service.CALENDAR_CACHE.invalidate()
+        return await Query.calendar_year(Query(), info, day.year)
+
+    @strawberry.mutation(
+        description="Confirm a year's official schedule: provisional deadlines in it are recomputed and an event lists those that moved.",
+        extensions=[roles("bureau_officer")],
+    )
+    async def confirm_calendar_year(self, info: Info, year: int) -> CalendarYear:
+        runtime = context_of(info).runtime
+        async with runtime.unit_of_work() as uow:
+            await service.confirm_year(uow, _user(info), year)
+            await service.after_calendar_change(runtime, uow, confirmed_year=year)
+        service.CALENDAR_CACHE.invalidate()
+        return await Query.calendar_year(Query(), info, year)
+
+    @strawberry.mutation(
+        description="Set a new temporary password for an agency account and return it once, to hand over in person (bureau).",
+        extensions=[roles("bureau_officer")],
+    )
+    async def reset_account_password(self, info: Info, username: str) -> str:
+        from services.registry.accounts import reset_password
+
+        return await reset_password(username)
+
+
+def _attachment(a: AttachmentInput) -> dict[str, Any]:
+    import re
+
+    if (
+        not re.fullmatch(r"[0-9a-f]{64}", a.sha256.lower())
+        or a.size < 0
+        or not a.name.strip()
+        or "/" in a.name
+    ):
+        raise BadUserInput(
+            "An attachment needs a file name, a 64-hex SHA-256 and a size.", field="attachments"
+        )
+    return {"name": a.name.strip(), "url": a.url.strip(), "sha256": a.sha256.lower(), "size": a.size}
+
+
+schema = build_schema(Query, Mutation, types=[Jurisdiction, Agency, Staff, ServiceContract])

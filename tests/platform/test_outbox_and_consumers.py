@@ -211,20 +211,22 @@ async def test_failing_handler_rolls_back_and_dead_letters_after_max_deliver(
     sub = Subscription(
         name="notes", source=service, filter_subject=f"ecosteward.{service}.note.*", handler=handler
     )
-    runner = ConsumerRunner("consumer", sub, bus, sessions, TABLES, max_deliver=2)
+    runner = ConsumerRunner(service, sub, bus, sessions, TABLES, max_deliver=2)
+    dead_subject = f"ecosteward.deadletter.{service}.notes"
 
     async def dead_lettered() -> bool:
-        dead = await _stream_envelopes_raw(infra, "ecosteward.deadletter.consumer.notes")
-        return len(dead) >= 2
+        dead = await _stream_envelopes_raw(infra, dead_subject)
+        reasons = {(m.headers or {})["Ecosteward-Reason"].split(":")[0] for m in dead}
+        return reasons == {"ValueError", "malformed envelope"}
 
     # nak delays are 1 s for the first failure: allow for it.
     await _run_consumer_until(runner, dead_lettered, timeout=30)
     assert calls.count(poison.id) == 2
     assert await _count(sessions, sa.select(sa.func.count()).select_from(AppliedRow)) == 0
     assert await _count(sessions, sa.select(sa.func.count()).select_from(TABLES.inbox)) == 0
-    dead = await _stream_envelopes_raw(infra, "ecosteward.deadletter.consumer.notes")
-    reasons = {(m.headers or {})["Ecosteward-Reason"].split(":")[0] for m in dead}
-    assert reasons == {"ValueError", "malformed envelope"}
+    dead = await _stream_envelopes_raw(infra, dead_subject)
+    reasons = sorted((m.headers or {})["Ecosteward-Reason"].split(":")[0] for m in dead)
+    assert reasons == ["ValueError", "malformed envelope"]  # each poison message dead-lettered once
     await bus.close()
 
 
