@@ -1,13 +1,14 @@
-"""``python -m bench [gateway]`` — run the benchmarks and print figures."""
+"""``python -m bench [gateway|workdays|filings]`` — run the benchmarks and print figures."""
 
 from __future__ import annotations
 
 import sys
 
+from bench.filings import main as filings_main
 from bench.gateway import main as gateway_main
 from bench.workdays import main as workdays_main
 
-BENCHMARKS = {"gateway": gateway_main, "workdays": workdays_main}
+BENCHMARKS = {"gateway": gateway_main, "workdays": workdays_main, "filings": filings_main}
 
 
 def main(argv: list[str]) -> int:

@@ -10,23 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import statistics
 import time
 from dataclasses import dataclass
 
 import httpx
 
-from ecosteward.config import REPO_ROOT
-from ecosteward.devstack.components import (
-    Ports,
-    password_token,
-    start_gateway,
-    start_keycloak,
-    start_nats,
-    start_services,
-)
-from ecosteward.devstack.processes import ManagedProcess
+from bench.stack import bench_stack
+from ecosteward.devstack.components import password_token
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "2000"))
@@ -78,30 +69,8 @@ async def _load(url: str, query: str, token: str, label: str) -> Figures:
     return Figures(label, cuts[49] * 1000, cuts[94] * 1000, len(latencies) / elapsed)
 
 
-def _start_stack(ports: Ports) -> list[ManagedProcess]:
-    work = REPO_ROOT / ".data" / "bench"
-    shutil.rmtree(work / "db", ignore_errors=True)
-    started: list[ManagedProcess] = [start_nats(ports.nats, work, work / "run")]
-    keycloak = start_keycloak(ports.keycloak, work, work / "run")
-    if keycloak is not None:
-        started.append(keycloak)
-    env = {
-        "ECOSTEWARD_DATA_DIR": str(work / "db"),
-        "ECOSTEWARD_DEMO_DATA": "1",
-        "ECOSTEWARD_NATS_URL": f"nats://127.0.0.1:{ports.nats}",
-        "ECOSTEWARD_KEYCLOAK_URL": f"http://127.0.0.1:{ports.keycloak}",
-        "ECOSTEWARD_LOG_LEVEL": "WARNING",
-    }
-    started.extend(start_services(env, ports, work, work / "run"))
-    started.append(start_gateway(ports, f"http://127.0.0.1:{ports.keycloak}", work, work / "run"))
-    return started
-
-
 def main() -> None:
-    use_running = os.environ.get("BENCH_USE_RUNNING") == "1"
-    ports = Ports() if use_running else Ports(nats=24222, gateway=24000, service_base=28100)
-    started = [] if use_running else _start_stack(ports)
-    try:
+    with bench_stack() as ports:
         token = password_token(f"http://127.0.0.1:{ports.keycloak}", "demo-bureau", "demo1234")
         gateway = f"http://127.0.0.1:{ports.gateway}/graphql"
         direct = f"http://127.0.0.1:{ports.service('registry')}/graphql"
@@ -122,9 +91,6 @@ def main() -> None:
         ratio = gateway_fig.p50_ms / direct_fig.p50_ms
         print(f"gateway/direct p50 ratio: {ratio:.2f}x (target <= 1.5x)")
         print(f"two-subgraph p95: {cross_fig.p95_ms:.1f} ms (target < 50 ms)")
-    finally:
-        for process in reversed(started):
-            process.stop()
 
 
 if __name__ == "__main__":

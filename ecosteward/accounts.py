@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
-from keycloak.exceptions import KeycloakConnectionError, KeycloakError
+from keycloak.exceptions import KeycloakConnectionError, KeycloakError, KeycloakGetError
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 PENDING = "PENDING"
 SYNCED = "SYNCED"
+CONFLICT = "CONFLICT"  # the username belongs to an account we do not manage; needs an operator
 MAX_BACKOFF_SECONDS = 300
 
 REALM_ROLES = frozenset(
@@ -222,6 +223,10 @@ def generate_password(length: int = 16) -> str:
             return password
 
 
+class AccountConflict(Exception):
+    """The username is held by a Keycloak account that EcoSteward did not create: never taken over."""
+
+
 class KeycloakProvisioner:
     """Applies :class:`AccountSpec` to Keycloak through the admin API as ``ecosteward-provisioner``.
 
@@ -279,9 +284,25 @@ class KeycloakProvisioner:
                 return cast(dict[str, Any], user)
         return None
 
-    async def apply(self, spec: AccountSpec) -> str:
-        """Make Keycloak match ``spec`` (create or update, ensure the role); returns the user id."""
-        user = await self.find_user(spec.username)
+    async def apply(self, spec: AccountSpec, known_id: str | None = None) -> str:
+        """Make Keycloak match ``spec`` (create or update, ensure the role); returns the user id.
+
+        Only accounts this provisioner owns are changed: the one it created before (``known_id``), a
+        new one, or an existing one that already has exactly this role and scope (e.g. a demo user).
+        Any other account with the username raises :class:`AccountConflict` — never taken over.
+        """
+        user = None
+        if known_id is not None:
+            with contextlib.suppress(KeycloakGetError):
+                user = await self._admin.a_get_user(known_id)
+            if user is not None and user.get("username") != spec.username:
+                user = None
+        if user is None:
+            user = await self.find_user(spec.username)
+            if user is not None and not await self._adoptable(user, spec):
+                raise AccountConflict(
+                    f"username {spec.username!r} belongs to a Keycloak account EcoSteward does not manage"
+                )
         if user is None:
             user_id = await self._create(spec)
         else:
@@ -290,10 +311,30 @@ class KeycloakProvisioner:
         await self._ensure_role(user_id, spec.role)
         return user_id
 
-    async def set_temporary_password(self, username: str) -> str:
-        """Set a fresh random temporary password (changed at first login) and return it."""
+    async def _adoptable(self, user: dict[str, Any], spec: AccountSpec) -> bool:
+        """An existing account is taken on only if it already has exactly the wanted role and scope."""
+        roles = {r.get("name") for r in await self._admin.a_get_realm_roles_of_user(str(user["id"]))}
+        scope = {
+            name: list(values)
+            for name, values in (user.get("attributes") or {}).items()
+            if name in SCOPE_ATTRIBUTES
+        }
+        return roles & set(REALM_ROLES) == {spec.role} and scope == {
+            k: [v] for k, v in spec.attributes.items()
+        }
+
+    async def username_available(self, spec: AccountSpec) -> bool:
+        """Whether ``spec.username`` is free in Keycloak, or held by an account we could take on."""
+        user = await self.find_user(spec.username)
+        return user is None or await self._adoptable(user, spec)
+
+    async def set_temporary_password(self, username: str, expected_id: str | None = None) -> str:
+        """Set a fresh random temporary password (changed at first login) and return it.
+
+        With ``expected_id`` only that very account is touched (a look-alike username is refused).
+        """
         user = await self.find_user(username)
-        if user is None:
+        if user is None or (expected_id is not None and str(user["id"]) != expected_id):
             raise LookupError(f"no Keycloak user {username!r}")
         password = generate_password()
         await self._admin.a_set_user_password(str(user["id"]), password, temporary=True)
@@ -429,6 +470,18 @@ async def _record_failure(
             )
 
 
+async def _record_conflict(
+    factory: async_sessionmaker[AsyncSession], table: sa.Table, row: sa.Row[Any], error: AccountConflict
+) -> None:
+    """A conflict is not retried: an operator must resolve it (rename, or fix the Keycloak account)."""
+    async with factory() as session, session.begin():
+        await session.execute(
+            table.update()
+            .where(table.c.username == row.username, table.c.updated_at == row.updated_at)
+            .values(status=CONFLICT, last_error=str(error)[:2000], attempts=table.c.attempts + 1)
+        )
+
+
 async def sync_pending(
     factory: async_sessionmaker[AsyncSession],
     table: sa.Table,
@@ -456,7 +509,11 @@ async def sync_pending(
         for row in rows:
             try:
                 # Inside the try: a row that no longer validates is recorded as failing, not fatal.
-                keycloak_id = await provisioner.apply(_spec_from_row(row))
+                keycloak_id = await provisioner.apply(_spec_from_row(row), row.keycloak_id)
+            except AccountConflict as exc:
+                await _record_conflict(factory, table, row, exc)
+                log.error("keycloak account %s not applied: %s", row.username, exc)
+                continue
             except Exception as exc:
                 await _record_failure(factory, table, row, exc)
                 log.warning(

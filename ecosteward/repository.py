@@ -8,9 +8,11 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput, NotFound
-from ecosteward.graphql import SortDirection
+from ecosteward.graphql import SortDirection, context_of
 
 M = TypeVar("M")
 
@@ -57,3 +59,40 @@ def contains(column: Any, text: str | None) -> Any:
         return None
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def row_loader(info: Info[Any, Any], model: Any) -> DataLoader[uuid.UUID, Any]:
+    """A per-request DataLoader of ``model`` rows by id: one query per batch, not one per field."""
+    ctx = context_of(info)
+    key = f"rows:{model.__module__}.{model.__qualname__}"
+    loader = ctx.extras.get(key)
+    if loader is None:
+
+        async def load(ids: list[uuid.UUID]) -> list[Any]:
+            async with ctx.runtime.sessions() as session:
+                rows = (await session.execute(sa.select(model).where(model.id.in_(ids)))).scalars().all()
+            by_id = {row.id: row for row in rows}
+            return [by_id.get(i) for i in ids]
+
+        loader = DataLoader(load_fn=load)
+        ctx.extras[key] = loader
+    return loader
+
+
+async def load_live(info: Info[Any, Any], model: type[M], entity_id: uuid.UUID, what: str) -> M:
+    """Like :func:`get_live`, batched through the request's DataLoader."""
+    row = await row_loader(info, model).load(entity_id)
+    if row is None or getattr(row, "deleted_at", None) is not None:
+        raise NotFound(f"{what} {entity_id} does not exist (不存在).", id=str(entity_id))
+    return row
+
+
+async def children(
+    info: Info[Any, Any], model: Any, parent_column: Any, parent_id: uuid.UUID, *order: Any
+) -> list[Any]:
+    """The rows of ``model`` belonging to one parent (not soft-deleted), in ``order``."""
+    statement = sa.select(model).where(parent_column == parent_id)
+    if hasattr(model, "deleted_at"):
+        statement = statement.where(model.deleted_at.is_(None))
+    async with context_of(info).runtime.sessions() as session:
+        return list((await session.execute(statement.order_by(*order))).scalars().all())

@@ -92,6 +92,7 @@ class FilingStatus(StrEnum):
     FILED = "FILED"
     RETURNED = "RETURNED"  # returned for correction (退回补正)
     ACKNOWLEDGED = "ACKNOWLEDGED"
+    CANCELLED = "CANCELLED"  # the contract was terminated before it was filed
 
 
 class FilingStanding(StrEnum):
@@ -102,6 +103,7 @@ class FilingStanding(StrEnum):
     OVERDUE = "OVERDUE"
     FILED_ON_TIME = "FILED_ON_TIME"
     FILED_LATE = "FILED_LATE"
+    CANCELLED = "CANCELLED"  # contract terminated before filing: nothing owed
 
 
 class StaffRecordKind(StrEnum):
@@ -273,8 +275,11 @@ def filing_standing(
     first_filed_on: dt.date | None,
     today: dt.date,
     working_days_left: int,
+    cancelled: bool = False,
 ) -> FilingStanding:
     """Where a filing stands. ``working_days_left`` = working days in (today, due_on]."""
+    if cancelled and first_filed_on is None:
+        return FilingStanding.CANCELLED
     if first_filed_on is not None:
         return FilingStanding.FILED_LATE if first_filed_on > due_on else FilingStanding.FILED_ON_TIME
     if today > due_on:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 import strawberry
@@ -334,7 +334,7 @@ async def _filing_statement(info: Info, filter: FilingFilter | None) -> sa.Selec
     if filter is None:
         return stmt
     today = china_today()
-    unfiled = FilingRow.first_filed_on.is_(None)
+    unfiled = service.awaiting_filing()
     if filter.status is not None:
         stmt = stmt.where(FilingRow.status == filter.status.value)
     if filter.jurisdiction_id is not None:
@@ -358,7 +358,7 @@ async def _filing_statement(info: Info, filter: FilingFilter | None) -> sa.Selec
 
 
 async def _standing_clause(info: Info, standing: Any, today: dt.date) -> Any:
-    unfiled = FilingRow.first_filed_on.is_(None)
+    unfiled = service.awaiting_filing()
     calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
     soon = calendar.add_working_days(today, domain.DUE_SOON_WORKING_DAYS).due_on
     clauses = {
@@ -367,6 +367,8 @@ async def _standing_clause(info: Info, standing: Any, today: dt.date) -> Any:
         domain.FilingStanding.AWAITING: unfiled & (FilingRow.due_on > soon),
         domain.FilingStanding.FILED_ON_TIME: FilingRow.filed_late.is_(False),
         domain.FilingStanding.FILED_LATE: FilingRow.filed_late.is_(True),
+        domain.FilingStanding.CANCELLED: FilingRow.first_filed_on.is_(None)
+        & (FilingRow.status == domain.FilingStatus.CANCELLED.value),
     }
     return clauses[domain.FilingStanding(standing.value)]
 
@@ -375,6 +377,19 @@ async def _filings_page(info: Info, rows: list[FilingRow]) -> list[Filing]:
     calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
     today = china_today()
     return [Filing.from_row(r, calendar.working_days_between(today, r.due_on)) for r in rows]
+
+
+async def _check_username(username: str, role: str, agency_id: uuid.UUID) -> None:
+    from ecosteward.accounts import AccountSpec
+    from services.registry.accounts import check_username
+
+    try:
+        spec = AccountSpec(
+            username=username.strip().lower(), role=role, attributes={"agency_id": str(agency_id)}
+        )
+    except ValueError:
+        return  # the use case reports a malformed username with the other input problems
+    await check_username(spec)
 
 
 def _issuer_for(user: Any, requested: strawberry.ID | None) -> uuid.UUID | None:
@@ -640,7 +655,7 @@ class Query:
         today = china_today()
         calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
         soon = calendar.add_working_days(today, domain.DUE_SOON_WORKING_DAYS).due_on
-        unfiled = base.c.first_filed_on.is_(None)
+        unfiled = base.c.first_filed_on.is_(None) & (base.c.status != domain.FilingStatus.CANCELLED.value)
         count = sa.func.count
         stmt = sa.select(
             count(),
@@ -745,8 +760,10 @@ class Mutation:
             contact_name=input.contact_name,
             contact_phone=input.contact_phone,
         )
+        agency_id = uuid.uuid4()
+        await _check_username(input.admin_username, "agency_admin", agency_id)
         async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.register_agency(uow, _user(info), data)
+            row = await service.register_agency(uow, _user(info), data, agency_id=agency_id)
         return Agency.from_row(row)
 
     @strawberry.mutation(
@@ -786,11 +803,19 @@ class Mutation:
         extensions=[roles("bureau_officer")],
     )
     async def record_credit_listing(
-        self, info: Info, agency_id: strawberry.ID, source: str, listed_on: dt.date, note: str = ""
+        self,
+        info: Info,
+        agency_id: strawberry.ID,
+        # Not named `source` in Python: the permission extension takes that name for the parent value.
+        listing_source: Annotated[
+            str, strawberry.argument(name="source", description="Where the listing was published.")
+        ],
+        listed_on: dt.date,
+        note: str = "",
     ) -> CreditListing:
         async with context_of(info).runtime.unit_of_work() as uow:
             row = await service.record_credit_listing(
-                uow, parse_id(agency_id, "Agency"), source, listed_on, note
+                uow, parse_id(agency_id, "Agency"), listing_source, listed_on, note
             )
         return CreditListing.from_row(row)
 
@@ -822,6 +847,7 @@ class Mutation:
             quality_manager=input.quality_manager,
             qualifications=list(input.qualifications),
         )
+        await _check_username(input.username, "agency_staff", agency_id)
         async with context_of(info).runtime.unit_of_work() as uow:
             row = await service.add_staff(uow, agency_id, data)
         return Staff.from_row(row)
@@ -1059,7 +1085,7 @@ class Mutation:
     async def reset_account_password(self, info: Info, username: str) -> str:
         from services.registry.accounts import reset_password
 
-        return await reset_password(username)
+        return await reset_password(context_of(info).runtime, username)
 
 
 def _attachment(a: AttachmentInput) -> dict[str, Any]:

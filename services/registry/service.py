@@ -489,9 +489,11 @@ async def issue_permit(
     problems = domain.permit_violations(valid_from, valid_to)
     if problems:
         raise ValidationFailed("The permit is not valid (工作证信息有误).", problems)
-    count = await session.scalar(sa.select(sa.func.count()).select_from(WorkPermitRow))
+    permit_id = uuid.uuid4()
     permit = WorkPermitRow(
-        number=f"GZ{valid_from.year}-{int(count or 0) + 1:06d}",
+        id=permit_id,
+        # Derived from the random id: concurrent issues never collide (the column is unique anyway).
+        number=f"GZ{valid_from.year}-{permit_id.hex[:10].upper()}",
         staff_id=staff_id,
         agency_id=agency_id,
         issued_by_id=issued_by_id,
@@ -808,6 +810,10 @@ async def close_contract(
             "A reason is required.", [{"field": "reason", "message": "A reason is required."}]
         )
     contract.status, contract.closed_on, contract.closed_reason = target.value, on, reason.strip()
+    filing = await uow.session.scalar(sa.select(FilingRow).where(FilingRow.contract_id == contract.id))
+    if filing is not None and filing.first_filed_on is None:
+        # A contract terminated before it was filed owes no filing: it leaves the overdue list.
+        filing.status = FilingStatus.CANCELLED.value
     uow.emit(
         "contract",
         "ended" if target is ContractStatus.ENDED else "terminated",
@@ -817,13 +823,16 @@ async def close_contract(
     return contract
 
 
+def awaiting_filing() -> Any:
+    """Filings still owed: not filed yet, and not cancelled by an early termination."""
+    return FilingRow.first_filed_on.is_(None) & (FilingRow.status != FilingStatus.CANCELLED.value)
+
+
 async def announce_overdue_filings(runtime: ServiceRuntime) -> None:
     """Emit ``filing.overdue`` once per filing whose due date passed without a filing."""
     today = china_today()
     async with runtime.unit_of_work() as uow:
-        overdue = (
-            FilingRow.first_filed_on.is_(None) & (FilingRow.due_on < today) & FilingRow.deleted_at.is_(None)
-        )
+        overdue = awaiting_filing() & (FilingRow.due_on < today) & FilingRow.deleted_at.is_(None)
         OVERDUE_FILINGS.set(
             await uow.session.scalar(sa.select(sa.func.count()).select_from(FilingRow).where(overdue)) or 0
         )
@@ -850,7 +859,7 @@ async def recompute_pending_deadlines(uow: UnitOfWork, calendar: WorkdayCalendar
         await uow.session.execute(
             sa.select(FilingRow, ServiceContractRow)
             .join(ServiceContractRow, ServiceContractRow.id == FilingRow.contract_id)
-            .where(FilingRow.first_filed_on.is_(None), FilingRow.deleted_at.is_(None))
+            .where(awaiting_filing(), FilingRow.deleted_at.is_(None))
         )
     ).all()
     for filing, contract in rows:
@@ -952,10 +961,10 @@ async def after_calendar_change(
 
 async def on_own_event(uow: UnitOfWork, event: EventEnvelope) -> None:
     """Keycloak provisioning (a consumer of the registry's own events): desired account states."""
-    session, data = uow.session, event.data
+    session = uow.session
     kind = event.type.removeprefix("registry.")
-    if kind.startswith("agency."):
-        agency = await session.get(AgencyRow, uuid.UUID(str(data["id"])))
+    if kind in ("agency.admitted", "agency.suspended", "agency.removed"):
+        agency = await session.get(AgencyRow, uuid.UUID(event.subject))
         if agency is None:
             return
         staff = (
@@ -967,28 +976,27 @@ async def on_own_event(uow: UnitOfWork, event: EventEnvelope) -> None:
             .scalars()
             .all()
         )
-        if kind in ("agency.admitted",) or (
-            kind == "agency.updated" and agency.status == AgencyStatus.ADMITTED.value
-        ):
-            await request_account(session, ACCOUNTS, _admin_spec(agency))
+        if kind == "agency.admitted":
+            await request_account(session, ACCOUNTS, admin_spec(agency))
             for member in staff:
-                await request_account(session, ACCOUNTS, _staff_spec(member))
-        elif kind in ("agency.suspended", "agency.removed"):
+                await request_account(session, ACCOUNTS, staff_spec(member))
+        else:
             await request_disable(session, ACCOUNTS, agency.admin_username)
             for member in staff:
                 await request_disable(session, ACCOUNTS, member.username)
     elif kind in ("staff.added", "staff.updated", "staff.left"):
-        person = await session.get(StaffRow, uuid.UUID(str(data["id"])))
+        person = await session.get(StaffRow, uuid.UUID(event.subject))
         if person is None:
             return
         employer = await session.get(AgencyRow, person.agency_id)
         if person.left_on is not None:
             await request_disable(session, ACCOUNTS, person.username)
         elif employer is not None and employer.status == AgencyStatus.ADMITTED.value:
-            await request_account(session, ACCOUNTS, _staff_spec(person))
+            await request_account(session, ACCOUNTS, staff_spec(person))
+    # Other agency events (registered, updated, credit listings, compliance) change no account.
 
 
-def _admin_spec(agency: AgencyRow) -> AccountSpec:
+def admin_spec(agency: AgencyRow) -> AccountSpec:
     # Keycloak's user profile wants e-mail, first and last name, or the first login stalls.
     return AccountSpec(
         username=agency.admin_username,
@@ -1006,7 +1014,7 @@ def split_name(name: str) -> tuple[str, str]:
     return (name[1:] or name, name[:1]) if len(name) > 1 else (name, name)
 
 
-def _staff_spec(member: StaffRow) -> AccountSpec:
+def staff_spec(member: StaffRow) -> AccountSpec:
     given, family = split_name(member.name)
     return AccountSpec(
         username=member.username,

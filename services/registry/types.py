@@ -12,8 +12,8 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.graphql import context_of
-from ecosteward.repository import get_live, parse_id
+from ecosteward.graphql import context_of, roles
+from ecosteward.repository import children, get_live, load_live, parse_id
 from services.registry import domain
 from services.registry.models import (
     AgencyRow,
@@ -97,10 +97,9 @@ class Jurisdiction:
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Jurisdiction:
         # The directory is reference data: every signed-in user may read it (e.g. an enterprise its own town).
-        async with context_of(info).runtime.sessions() as session:
-            return cls.from_row(
-                await get_live(session, JurisdictionRow, parse_id(id, "Jurisdiction"), "Jurisdiction")
-            )
+        return cls.from_row(
+            await load_live(info, JurisdictionRow, parse_id(id, "Jurisdiction"), "Jurisdiction")
+        )
 
 
 @strawberry.type(description="An unmet admission rule.")
@@ -189,37 +188,25 @@ class Agency:
 
     @strawberry.field(description="Admission status history, oldest first.")
     async def status_history(self, info: Info) -> list[AgencyStatusChange]:
-        async with context_of(info).runtime.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(AgencyStatusChangeRow)
-                        .where(AgencyStatusChangeRow.agency_id == parse_id(self.id, "Agency"))
-                        .order_by(AgencyStatusChangeRow.changed_at)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        agency_id = parse_id(self.id, "Agency")
+        rows = await children(
+            info,
+            AgencyStatusChangeRow,
+            AgencyStatusChangeRow.agency_id,
+            agency_id,
+            AgencyStatusChangeRow.changed_at,
+        )
         return [AgencyStatusChange.from_row(r) for r in rows]
 
     @strawberry.field(description="Credit blacklist listings, current and past.")
     async def credit_listings(self, info: Info) -> list[CreditListing]:
-        async with context_of(info).runtime.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(CreditListingRow)
-                        .where(
-                            CreditListingRow.agency_id == parse_id(self.id, "Agency"),
-                            CreditListingRow.deleted_at.is_(None),
-                        )
-                        .order_by(CreditListingRow.listed_on)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        rows = await children(
+            info,
+            CreditListingRow,
+            CreditListingRow.agency_id,
+            parse_id(self.id, "Agency"),
+            CreditListingRow.listed_on,
+        )
         return [CreditListing.from_row(r) for r in rows]
 
     @classmethod
@@ -228,8 +215,7 @@ class Agency:
 
         agency_id = parse_id(id, "Agency")
         _agency_readable(context_of(info).user, agency_id)
-        async with context_of(info).runtime.sessions() as session:
-            return cls.from_row(await get_live(session, AgencyRow, agency_id, "Agency"))
+        return cls.from_row(await load_live(info, AgencyRow, agency_id, "Agency"))
 
     @classmethod
     def from_row(cls, row: AgencyRow) -> Agency:
@@ -290,45 +276,28 @@ class Staff:
 
     @strawberry.field(description="The agency.")
     async def agency(self, info: Info) -> Agency:
-        async with context_of(info).runtime.sessions() as session:
-            return Agency.from_row(await get_live(session, AgencyRow, self.agency_id, "Agency"))
+        return Agency.from_row(await load_live(info, AgencyRow, self.agency_id, "Agency"))
 
     @strawberry.field(description="Continuing education and evaluations, newest first.")
     async def records(self, info: Info) -> list[StaffRecord]:
-        async with context_of(info).runtime.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(StaffRecordRow)
-                        .where(
-                            StaffRecordRow.staff_id == parse_id(self.id, "Staff"),
-                            StaffRecordRow.deleted_at.is_(None),
-                        )
-                        .order_by(StaffRecordRow.on.desc())
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        rows = await children(
+            info,
+            StaffRecordRow,
+            StaffRecordRow.staff_id,
+            parse_id(self.id, "Staff"),
+            StaffRecordRow.on.desc(),
+        )
         return [StaffRecord.from_row(r) for r in rows]
 
     @strawberry.field(description="Work permits issued to this person, newest first.")
     async def permits(self, info: Info) -> list[WorkPermit]:
-        async with context_of(info).runtime.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(WorkPermitRow)
-                        .where(
-                            WorkPermitRow.staff_id == parse_id(self.id, "Staff"),
-                            WorkPermitRow.deleted_at.is_(None),
-                        )
-                        .order_by(WorkPermitRow.valid_from.desc())
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        rows = await children(
+            info,
+            WorkPermitRow,
+            WorkPermitRow.staff_id,
+            parse_id(self.id, "Staff"),
+            WorkPermitRow.valid_from.desc(),
+        )
         return [WorkPermit.from_row(r) for r in rows]
 
     @classmethod
@@ -380,15 +349,13 @@ class WorkPermit:
 
     @strawberry.field(description="The holder.")
     async def staff(self, info: Info) -> Staff:
-        async with context_of(info).runtime.sessions() as session:
-            return Staff.from_row(await get_live(session, StaffRow, self.staff_id, "Staff"))
+        return Staff.from_row(await load_live(info, StaffRow, self.staff_id, "Staff"))
 
     @strawberry.field(description="The managing department that issued it.")
     async def issued_by(self, info: Info) -> Jurisdiction:
-        async with context_of(info).runtime.sessions() as session:
-            return Jurisdiction.from_row(
-                await get_live(session, JurisdictionRow, self.issued_by_id, "Jurisdiction")
-            )
+        return Jurisdiction.from_row(
+            await load_live(info, JurisdictionRow, self.issued_by_id, "Jurisdiction")
+        )
 
     @classmethod
     def from_row(cls, row: WorkPermitRow) -> WorkPermit:
@@ -467,15 +434,13 @@ class ServiceContract:
 
     @strawberry.field(description="The contracted agency.")
     async def agency(self, info: Info) -> Agency:
-        async with context_of(info).runtime.sessions() as session:
-            return Agency.from_row(await get_live(session, AgencyRow, self.agency_id, "Agency"))
+        return Agency.from_row(await load_live(info, AgencyRow, self.agency_id, "Agency"))
 
     @strawberry.field(description="The managing department that signed the contract.")
     async def jurisdiction(self, info: Info) -> Jurisdiction:
-        async with context_of(info).runtime.sessions() as session:
-            return Jurisdiction.from_row(
-                await get_live(session, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
-            )
+        return Jurisdiction.from_row(
+            await load_live(info, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
+        )
 
     @strawberry.field(description="Jurisdictions served as a whole.")
     async def scope_jurisdictions(self, info: Info) -> list[Jurisdiction]:
@@ -493,7 +458,10 @@ class ServiceContract:
         catalogue = service_catalogue()
         return [ServiceCatalogueItem.from_item(catalogue[c]) for c in self.catalogue_codes if c in catalogue]
 
-    @strawberry.field(description="The filing with the bureau (none before signing).")
+    @strawberry.field(
+        description="The filing with the bureau (none before signing); not for procurement officers.",
+        extensions=[roles("bureau_officer", "town_officer", "agency_admin", "agency_staff")],
+    )
     async def filing(self, info: Info) -> Filing | None:
         async with context_of(info).runtime.sessions() as session:
             row = await session.scalar(
@@ -575,7 +543,7 @@ class Filing:
         description="The due date lies in a year whose official holiday schedule is not confirmed yet; it may move."
     )
     working_days_left: int = strawberry.field(
-        description="Working days from today to the due date (negative when overdue)."
+        description="Working days left until the due date: 0 on the due day (and on non-working days right after it), negative for working days since it passed."
     )
     first_filed_on: dt.date | None = strawberry.field(description="Day of the first filing.")
     filed_late: bool | None = strawberry.field(description="The first filing came after the due date.")
@@ -588,32 +556,20 @@ class Filing:
 
     @strawberry.field(description="The contract filed.")
     async def contract(self, info: Info) -> ServiceContract:
-        async with context_of(info).runtime.sessions() as session:
-            return ServiceContract.from_row(
-                await get_live(session, ServiceContractRow, self.contract_id, "ServiceContract")
-            )
+        return ServiceContract.from_row(
+            await load_live(info, ServiceContractRow, self.contract_id, "ServiceContract")
+        )
 
     @strawberry.field(description="The filing jurisdiction.")
     async def jurisdiction(self, info: Info) -> Jurisdiction:
-        async with context_of(info).runtime.sessions() as session:
-            return Jurisdiction.from_row(
-                await get_live(session, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
-            )
+        return Jurisdiction.from_row(
+            await load_live(info, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
+        )
 
     @strawberry.field(description="History, oldest first.")
     async def history(self, info: Info) -> list[FilingAction]:
-        async with context_of(info).runtime.sessions() as session:
-            rows = (
-                (
-                    await session.execute(
-                        sa.select(FilingActionRow)
-                        .where(FilingActionRow.filing_id == parse_id(self.id, "Filing"))
-                        .order_by(FilingActionRow.at)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        filing_id = parse_id(self.id, "Filing")
+        rows = await children(info, FilingActionRow, FilingActionRow.filing_id, filing_id, FilingActionRow.at)
         return [FilingAction(action=r.action, at=r.at, by=r.by, reason=r.reason) for r in rows]
 
     @classmethod
@@ -621,7 +577,13 @@ class Filing:
         return cls(
             id=_id(row.id),
             status=domain.FilingStatus(row.status),
-            standing=domain.filing_standing(row.due_on, row.first_filed_on, china_today(), working_days_left),
+            standing=domain.filing_standing(
+                row.due_on,
+                row.first_filed_on,
+                china_today(),
+                working_days_left,
+                cancelled=row.status == domain.FilingStatus.CANCELLED.value,
+            ),
             signed_on=row.signed_on,
             due_on=row.due_on,
             due_provisional=row.due_provisional,

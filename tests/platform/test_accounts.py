@@ -22,6 +22,7 @@ from ecosteward.accounts import (
     PENDING,
     REALM_ROLES,
     SYNCED,
+    AccountConflict,
     AccountSpec,
     KeycloakProvisioner,
     account_tables,
@@ -302,11 +303,11 @@ class _InterferingProvisioner(KeycloakProvisioner):
 
     interference: Callable[[], Awaitable[None]] | None = None
 
-    async def apply(self, spec: AccountSpec) -> str:
+    async def apply(self, spec: AccountSpec, known_id: str | None = None) -> str:
         if self.interference is not None:
             change, self.interference = self.interference, None
             await change()
-        return await super().apply(spec)
+        return await super().apply(spec, known_id)
 
 
 async def test_a_row_changed_while_applied_stays_pending(
@@ -342,7 +343,7 @@ class _FakeProvisioner(KeycloakProvisioner):
         self.fail = fail
         self.applied: list[AccountSpec] = []
 
-    async def apply(self, spec: AccountSpec) -> str:
+    async def apply(self, spec: AccountSpec, known_id: str | None = None) -> str:
         if self.fail:
             raise RuntimeError("keycloak says no")
         self.applied.append(spec)
@@ -443,3 +444,23 @@ def test_generated_passwords_are_strong_and_distinct() -> None:
         assert len(password) == 16
         assert any(c.isupper() for c in password) and any(c.islower() for c in password)
         assert any(c.isdigit() for c in password)
+
+
+async def test_an_account_the_provisioner_does_not_own_is_never_taken_over(infra: Infra) -> None:
+    provisioner = KeycloakProvisioner(
+        infra.keycloak_url, REALM, "ecosteward-provisioner", "provisioner-dev-secret"
+    )
+    try:
+        # demo-town is a town officer created by the realm, not by the provisioner.
+        spec = AccountSpec(
+            username="demo-town", role="agency_staff", attributes={"agency_id": str(uuid.uuid4())}
+        )
+        assert not await provisioner.username_available(spec)
+        with pytest.raises(AccountConflict):
+            await provisioner.apply(spec)
+        user = await provisioner.find_user("demo-town")
+        assert user is not None
+        roles = {r["name"] for r in await provisioner.admin.a_get_realm_roles_of_user(user["id"])}
+        assert "town_officer" in roles and "agency_staff" not in roles
+    finally:
+        await provisioner.aclose()

@@ -154,3 +154,27 @@ def test_principal_ignores_roles_outside_the_realm_roles() -> None:
     )
     assert principal.roles == {"town_officer"}
     assert principal.jurisdiction_id is None
+
+
+async def test_rotated_keys_are_fetched_again_but_not_on_every_unknown_kid(
+    infra: Infra, verifier: TokenVerifier
+) -> None:
+    from jwcrypto import jwk
+
+    # The verifier still holds the key set from before a rotation: the realm's key id is unknown to it.
+    old = jwk.JWKSet()
+    old.add(jwk.JWK.generate(kty="RSA", size=2048, kid="retired-key"))
+    verifier._keys, verifier._key_ids, verifier._fetched_at = old, {"retired-key"}, 0.0
+    token = infra.token("demo-bureau")
+    assert (await verifier.verify(token))["preferred_username"] == "demo-bureau"
+    assert verifier.jwks_fetches == 1  # one fetch picked up the new key
+    # A forged kid right after does not make it fetch again (no amplification towards Keycloak).
+    head = (
+        base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": "made-up", "typ": "JWT"}).encode())
+        .decode()
+        .rstrip("=")
+    )
+    forged = head + "." + token.split(".", 1)[1]
+    with pytest.raises(Unauthenticated):
+        await verifier.verify(forged)
+    assert verifier.jwks_fetches == 1
