@@ -28,13 +28,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from ecosteward.auth import TokenVerifier
+from ecosteward.auth import Principal, TokenVerifier
 from ecosteward.bus import EventBus
 from ecosteward.config import Settings, load_settings
 from ecosteward.consumer import ConsumerRunner, Subscription
 from ecosteward.db import create_engine, run_migrations, session_factory
 from ecosteward.demo import demo_enabled
-from ecosteward.errors import Unauthenticated
+from ecosteward.errors import AppError, Unauthenticated
 from ecosteward.graphql import RequestContext
 from ecosteward.logs import configure_logging, request_id_var
 from ecosteward.metrics import metrics_endpoint
@@ -315,6 +315,20 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
     )
     app.state.runtime = runtime
     return app
+
+
+async def request_principal(request: Request) -> Principal:
+    """The verified caller of a plain HTTP route (uploads, downloads); raises Unauthenticated."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return await runtime.verifier.principal(request.headers.get("authorization"))
+
+
+def error_response(error: AppError, status_code: int) -> JSONResponse:
+    """A GraphQL-shaped error body for plain HTTP routes, with ``extensions.code``."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": error.message, "extensions": error.extensions or {}}]},
+        status_code=status_code,
+    )
 
 
 def service_app(definition: ServiceDefinition) -> Callable[[], Starlette]:

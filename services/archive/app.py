@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from ecosteward.app import ServiceDefinition, migrations_dir, service_app
 from services.archive import demo
+from services.archive.areas import contributions
 from services.archive.events import SUBSCRIPTIONS
 from services.archive.models import TABLES, Base
 from services.archive.schema import schema
@@ -14,7 +17,9 @@ definition = ServiceDefinition(
     tables=TABLES,
     migrations_dir=migrations_dir(__file__),
     schema=schema,
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*SUBSCRIPTIONS, *chain.from_iterable(contributions("events", "SUBSCRIPTIONS"))],
+    periodic_jobs=list(chain.from_iterable(contributions("jobs", "JOBS"))),
+    extra_routes=list(chain.from_iterable(contributions("routes", "ROUTES"))),
     demo_loader=demo.load,
 )
 app = service_app(definition)

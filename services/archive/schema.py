@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 import strawberry
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from ecosteward.auth import Principal
@@ -19,6 +20,7 @@ from ecosteward.repository import contains, get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
 from ecosteward.scope import check_in_scope, restrict
 from services.archive import domain
+from services.archive.areas import contributions
 from services.archive.models import EnterpriseRow, KnownJurisdictionRow
 
 
@@ -111,8 +113,8 @@ class RegisterEnterpriseInput:
     permit_category: PermitCategory = strawberry.field(description="Permit management category.")
 
 
-@strawberry.type(description="Archive queries.")
-class Query:
+@strawberry.type(description="Archive queries: enterprises.")
+class EnterpriseQuery:
     @strawberry.field(description="One enterprise by id (within your scope).")
     async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise:
         return await Enterprise.resolve_reference(info, id)
@@ -155,8 +157,8 @@ class Query:
         return connection([Enterprise.from_row(r) for r in rows], page, total)
 
 
-@strawberry.type(description="Archive mutations.")
-class Mutation:
+@strawberry.type(description="Archive mutations: enterprises.")
+class EnterpriseMutation:
     @strawberry.mutation(
         description="Register a pollution source; a town may only register sources in its own jurisdiction.",
         extensions=[roles("bureau_officer", "town_officer")],
@@ -209,4 +211,6 @@ class Mutation:
         return Enterprise.from_row(row)
 
 
+Query = merge_types("Query", (EnterpriseQuery, *contributions("schema", "Query")))
+Mutation = merge_types("Mutation", (EnterpriseMutation, *contributions("schema", "Mutation")))
 schema = build_schema(Query, Mutation, types=[Enterprise, Jurisdiction])

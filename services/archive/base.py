@@ -1,0 +1,18 @@
+"""The archive's declarative base and platform tables (every archive model builds on these)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import DeclarativeBase
+
+from ecosteward.accounts import account_tables
+from ecosteward.db import TYPE_ANNOTATION_MAP, service_metadata
+from ecosteward.outbox import platform_tables
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+    type_annotation_map = TYPE_ANNOTATION_MAP
+
+
+TABLES = platform_tables(Base.metadata)
+ACCOUNTS = account_tables(Base.metadata)

@@ -1,0 +1,1 @@
+"""Classification tables (filled in by the classification area)."""

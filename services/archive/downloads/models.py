@@ -1,0 +1,1 @@
+"""Download tables (filled in by the downloads area)."""
