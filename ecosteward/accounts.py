@@ -549,3 +549,26 @@ async def run_sync_loop(
         except Exception:  # e.g. the database briefly unavailable: the next round retries
             log.exception("keycloak account sync failed")
         await asyncio.sleep(interval_seconds)
+
+
+# ---------------------------------------------------------------------------------- in a service
+
+_process_provisioner: KeycloakProvisioner | None = None
+
+
+def process_provisioner() -> KeycloakProvisioner:
+    """The provisioner of this process (python-keycloak's client belongs to one event loop)."""
+    global _process_provisioner
+    if _process_provisioner is None:
+        _process_provisioner = KeycloakProvisioner.from_env()
+    return _process_provisioner
+
+
+def account_sync_job(table: sa.Table, interval_seconds: float) -> Any:
+    """A periodic job pushing a service's pending account states to Keycloak."""
+    from ecosteward.app import PeriodicJob, ServiceRuntime
+
+    async def sync(runtime: ServiceRuntime) -> None:
+        await sync_pending(runtime.sessions, table, process_provisioner(), service=runtime.settings.service)
+
+    return PeriodicJob("keycloak-accounts", interval_seconds, sync)

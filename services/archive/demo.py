@@ -6,18 +6,33 @@ import logging
 import uuid
 
 from ecosteward.app import ServiceRuntime
+from ecosteward.auth import Principal
 from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
 from ecosteward.demo_support import has_rows, wait_until_known
 from ecosteward.identifiers import with_check_character
 from services.archive.models import EnterpriseRow, KnownJurisdictionRow
+from services.archive.service import EnterpriseInput, register_enterprise
 
 log = logging.getLogger(__name__)
 
 SOURCES = [
-    ("91310115MA1K4ABC1", "上海张江精细化工有限公司", "张江路 100 号", "KEY"),
-    ("91310115MA1K4ABD2", "上海浦东电镀厂", "科苑路 88 号", "SIMPLIFIED"),
-    ("91310115MA1K4ABE3", "张江生物医药中试基地", "蔡伦路 1 号", "REGISTRATION"),
+    # first 17 of the credit code, name, address, permit category, industry, latitude, longitude
+    ("91310115MA1K4ABC1", "上海张江精细化工有限公司", "张江路 100 号", "KEY", "C2614", 31.2035, 121.5903),
+    ("91310115MA1K4ABD2", "上海浦东电镀厂", "科苑路 88 号", "SIMPLIFIED", "C3360", 31.2101, 121.6011),
+    ("91310115MA1K4ABE3", "张江生物医药中试基地", "蔡伦路 1 号", "REGISTRATION", "C2710", 31.2178, 121.6082),
+    (
+        "91310115MA1K4ABF4",
+        "上海华印包装印刷有限公司",
+        "郭守敬路 35 号",
+        "SIMPLIFIED",
+        "C2319",
+        31.1989,
+        121.5957,
+    ),
+    ("91310115MA1K4ABG5", "张江汽修服务中心", "龙东大道 3000 号", "REGISTRATION", "O8111", 31.2210, 121.6150),
+    ("91310115MA1K4ABH6", "上海芯联半导体材料有限公司", "高斯路 200 号", "KEY", "C3985", 31.1952, 121.6044),
 ]
+SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({"bureau_officer"}))
 
 
 async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
@@ -28,27 +43,20 @@ async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
     async with runtime.unit_of_work() as uow:
         if await has_rows(uow.session, EnterpriseRow):
             return
-        for index, (first17, name, address, category) in enumerate(SOURCES):
+        for index, (first17, name, address, category, industry, latitude, longitude) in enumerate(SOURCES):
             row_id = (
                 DEMO_ENTERPRISE_ID
                 if index == 0
                 else uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:enterprise:{first17}")
             )
-            code = with_check_character(first17)
-            uow.session.add(
-                EnterpriseRow(
-                    id=row_id,
-                    credit_code=code,
-                    name=name,
-                    address=address,
-                    jurisdiction_id=DEMO_JURISDICTION_ID,
-                    permit_category=category,
-                    status="OPERATING",
-                )
+            data = EnterpriseInput(
+                credit_code=with_check_character(first17),
+                name=name,
+                jurisdiction_id=DEMO_JURISDICTION_ID,
+                permit_category=category,
+                address=address,
+                industry_code=industry,
+                latitude=latitude,
+                longitude=longitude,
             )
-            uow.emit(
-                "enterprise",
-                "registered",
-                row_id,
-                {"id": row_id, "credit_code": code, "name": name, "jurisdiction_id": DEMO_JURISDICTION_ID},
-            )
+            await register_enterprise(uow, SYSTEM, data, enterprise_id=row_id)

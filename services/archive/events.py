@@ -1,18 +1,25 @@
-"""Archive events.
+"""Archive events (core; each area documents its own in its ``events``/``service`` module).
 
-Published: ``enterprise.registered`` — data: id, credit_code, name, jurisdiction_id.
+Published:
+- ``enterprise.registered|updated|status_changed`` — data: id, credit_code, name, jurisdiction_id,
+  industry_code, permit_category, status, latitude, longitude
+- (classification, documents, downloads: see those areas)
 
-Consumed: ``ecosteward.registry.jurisdiction.*`` → the local jurisdictions copy.
+Consumed:
+- ``ecosteward.registry.jurisdiction.*`` → the local jurisdictions copy (validates registrations);
+- ``ecosteward.registry.contract.*`` → the local contract scopes (which agency sees which sources);
+- its own ``enterprise.*`` events → the enterprise's Keycloak account (desired state, synced by a job).
 """
 
 from __future__ import annotations
 
 import uuid
 
+from ecosteward.accounts import AccountSpec, request_account, request_disable
 from ecosteward.consumer import Subscription
 from ecosteward.events import EventEnvelope
 from ecosteward.outbox import UnitOfWork
-from services.archive.models import KnownJurisdictionRow
+from services.archive.models import ACCOUNTS, ContractScopeRow, EnterpriseRow, KnownJurisdictionRow
 
 
 async def on_jurisdiction_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
@@ -27,11 +34,61 @@ async def on_jurisdiction_changed(uow: UnitOfWork, event: EventEnvelope) -> None
         row.code, row.name = str(data["code"]), str(data["name"])
 
 
+async def on_contract_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
+    """Keep which agency serves which jurisdictions/enterprises, and whether the contract is live."""
+    data = event.data
+    contract_id = uuid.UUID(event.subject)
+    row = await uow.session.get(ContractScopeRow, contract_id)
+    if row is None:
+        row = ContractScopeRow(id=contract_id, agency_id=uuid.UUID(str(data["agency_id"])))
+        uow.session.add(row)
+    row.status = str(data["status"])
+    row.jurisdiction_ids = [str(x) for x in data.get("scope_jurisdiction_ids") or []]
+    row.enterprise_ids = [str(x) for x in data.get("scope_enterprise_ids") or []]
+
+
+def enterprise_account(enterprise: EnterpriseRow) -> AccountSpec:
+    """The enterprise's own account (企业账号): username = its credit code, password change at first login."""
+    return AccountSpec(
+        username=enterprise.credit_code.lower(),
+        role="enterprise_user",
+        attributes={"enterprise_id": str(enterprise.id)},
+        email=None,
+        first_name=enterprise.name[:100],
+        last_name="企业账号",
+        require_password_change=True,
+    )
+
+
+async def on_own_enterprise_event(uow: UnitOfWork, event: EventEnvelope) -> None:
+    if event.type not in ("archive.enterprise.registered", "archive.enterprise.status_changed"):
+        return
+    enterprise = await uow.session.get(EnterpriseRow, uuid.UUID(event.subject))
+    if enterprise is None:
+        return
+    if enterprise.status == "CLOSED":
+        await request_disable(uow.session, ACCOUNTS, enterprise.credit_code.lower())
+    else:
+        await request_account(uow.session, ACCOUNTS, enterprise_account(enterprise))
+
+
 SUBSCRIPTIONS = [
     Subscription(
         name="jurisdictions",
         source="registry",
         filter_subject="ecosteward.registry.jurisdiction.*",
         handler=on_jurisdiction_changed,
-    )
+    ),
+    Subscription(
+        name="contract-scopes",
+        source="registry",
+        filter_subject="ecosteward.registry.contract.*",
+        handler=on_contract_changed,
+    ),
+    Subscription(
+        name="enterprise-accounts",
+        source="archive",
+        filter_subject="ecosteward.archive.enterprise.*",
+        handler=on_own_enterprise_event,
+    ),
 ]

@@ -1,27 +1,29 @@
-"""Archive GraphQL schema."""
+"""Archive GraphQL schema: the enterprise core, merged with the areas' queries and mutations."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.tools import merge_types
 from strawberry.types import Info
 
-from ecosteward.auth import Principal
-from ecosteward.errors import BadUserInput, Conflict, Forbidden, ValidationFailed
+from ecosteward.errors import BadUserInput, Forbidden
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
-from ecosteward.identifiers import credit_code_problem, normalise_credit_code
 from ecosteward.references import Jurisdiction
-from ecosteward.repository import contains, get_live, live, order_by, parse_id
+from ecosteward.repository import children, contains, get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
-from ecosteward.scope import check_in_scope, restrict
-from services.archive import domain
+from services.archive import access, service
 from services.archive.areas import contributions
-from services.archive.models import EnterpriseRow, KnownJurisdictionRow
+from services.archive.models import EnterpriseRow, EnterpriseStatusChangeRow
+
+READERS = ("bureau_officer", "town_officer", "agency_admin", "agency_staff", "enterprise_user")
+MAP_LIMIT = 2000
 
 
 @strawberry.enum(description="Pollutant discharge permit category (排污许可管理类别).")
@@ -38,19 +40,59 @@ class SourceStatus(Enum):
     CLOSED = "CLOSED"
 
 
+@strawberry.type(description="A status change of a pollution source, with its reason.")
+class EnterpriseStatusChange:
+    from_status: SourceStatus | None = strawberry.field(description="Status before (none at registration).")
+    to_status: SourceStatus = strawberry.field(description="Status after.")
+    reason: str = strawberry.field(description="Why.")
+    changed_at: dt.datetime = strawberry.field(description="When (UTC).")
+    changed_by: str = strawberry.field(description="Who (username).")
+
+
 @strawberry.federation.type(keys=["id"], description="An enterprise / pollution source (排污单位, 污染源).")
 class Enterprise:
     id: strawberry.ID = strawberry.field(description="Stable id.")
     credit_code: str = strawberry.field(description="Unified social credit code (统一社会信用代码).")
     name: str = strawberry.field(description="Registered name.")
     address: str = strawberry.field(description="Site address.")
+    industry_code: str = strawberry.field(
+        description="GB/T 4754-2017 industry code (国民经济行业分类), e.g. C2614."
+    )
+    latitude: float | None = strawberry.field(description="WGS-84 latitude of the site (for the map).")
+    longitude: float | None = strawberry.field(description="WGS-84 longitude of the site (for the map).")
     permit_category: PermitCategory = strawberry.field(description="Permit management category.")
     status: SourceStatus = strawberry.field(description="Operating status.")
+    status_changed_at: dt.datetime | None = strawberry.field(
+        description="When the status last changed (UTC)."
+    )
+    key_source: bool = strawberry.field(
+        description="Classified as a key source (重点污染源); reasons under classification."
+    )
     jurisdiction_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field(description="The jurisdiction the source belongs to.")
     def jurisdiction(self) -> Jurisdiction:
         return Jurisdiction(id=strawberry.ID(str(self.jurisdiction_id)))
+
+    @strawberry.field(description="Status history, oldest first.")
+    async def status_history(self, info: Info) -> list[EnterpriseStatusChange]:
+        rows = await children(
+            info,
+            EnterpriseStatusChangeRow,
+            EnterpriseStatusChangeRow.enterprise_id,
+            parse_id(self.id, "Enterprise"),
+            EnterpriseStatusChangeRow.changed_at,
+        )
+        return [
+            EnterpriseStatusChange(
+                from_status=SourceStatus(r.from_status) if r.from_status else None,
+                to_status=SourceStatus(r.to_status),
+                reason=r.reason,
+                changed_at=r.changed_at,
+                changed_by=r.changed_by,
+            )
+            for r in rows
+        ]
 
     @classmethod
     def from_row(cls, row: EnterpriseRow) -> Enterprise:
@@ -59,8 +101,13 @@ class Enterprise:
             credit_code=row.credit_code,
             name=row.name,
             address=row.address,
+            industry_code=row.industry_code,
+            latitude=row.latitude,
+            longitude=row.longitude,
             permit_category=PermitCategory(row.permit_category),
             status=SourceStatus(row.status),
+            status_changed_at=row.status_changed_at,
+            key_source=row.key_source,
             jurisdiction_id=row.jurisdiction_id,
         )
 
@@ -69,22 +116,19 @@ class Enterprise:
         ctx = context_of(info)
         async with ctx.runtime.sessions() as session:
             row = await get_live(session, EnterpriseRow, parse_id(id, "Enterprise"), "Enterprise")
-        check_enterprise_scope(ctx.user, row)
+            await access.check_access(session, ctx.user, row)
         return cls.from_row(row)
 
 
-def check_enterprise_scope(user: Principal, row: EnterpriseRow) -> None:
-    """An enterprise never sees another's data; a town sees its own jurisdiction's."""
-    owners = {"jurisdiction_id": row.jurisdiction_id, "enterprise_id": row.id}
-    check_in_scope(domain.data_scope(user), owners, "This enterprise is outside your scope (超出数据范围).")
+@strawberry.input(description="A rectangle on the map, in WGS-84 degrees.")
+class BoundingBox:
+    min_latitude: float = strawberry.field(description="Southern edge.")
+    min_longitude: float = strawberry.field(description="Western edge.")
+    max_latitude: float = strawberry.field(description="Northern edge.")
+    max_longitude: float = strawberry.field(description="Eastern edge.")
 
 
-def scoped(statement: sa.Select[Any], user: Principal) -> sa.Select[Any]:
-    columns = {"jurisdiction_id": EnterpriseRow.jurisdiction_id, "enterprise_id": EnterpriseRow.id}
-    return restrict(statement, domain.data_scope(user), columns)
-
-
-@strawberry.input(description="Filters for the enterprise list.")
+@strawberry.input(description="Filters for the enterprise list and the map.")
 class EnterpriseFilter:
     jurisdiction_id: strawberry.ID | None = strawberry.field(
         default=None, description="Only this jurisdiction."
@@ -93,6 +137,15 @@ class EnterpriseFilter:
         default=None, description="Only this permit category."
     )
     status: SourceStatus | None = strawberry.field(default=None, description="Only this status.")
+    key_source: bool | None = strawberry.field(
+        default=None, description="Only key (true) or general (false) sources."
+    )
+    industry_code: str | None = strawberry.field(
+        default=None, description="Only industry codes starting with this prefix."
+    )
+    bounding_box: BoundingBox | None = strawberry.field(
+        default=None, description="Only sources located inside this box."
+    )
     search: str | None = strawberry.field(default=None, description="Substring of the name or credit code.")
 
 
@@ -100,28 +153,104 @@ class EnterpriseFilter:
 class EnterpriseSortField(Enum):
     NAME = "NAME"
     CREDIT_CODE = "CREDIT_CODE"
+    STATUS_CHANGED_AT = "STATUS_CHANGED_AT"
 
 
 @strawberry.input(description="A new pollution source.")
 class RegisterEnterpriseInput:
     credit_code: str = strawberry.field(description="Unified social credit code (validated, unique).")
     name: str = strawberry.field(description="Registered name.")
-    address: str = strawberry.field(default="", description="Site address.")
     jurisdiction_id: strawberry.ID = strawberry.field(
         description="The jurisdiction (must exist in the registry)."
     )
     permit_category: PermitCategory = strawberry.field(description="Permit management category.")
+    address: str = strawberry.field(default="", description="Site address.")
+    industry_code: str = strawberry.field(default="", description="GB/T 4754 industry code, e.g. C2614.")
+    latitude: float | None = strawberry.field(default=None, description="WGS-84 latitude.")
+    longitude: float | None = strawberry.field(default=None, description="WGS-84 longitude.")
 
 
-@strawberry.type(description="Archive queries: enterprises.")
+@strawberry.input(description="Changes to a source's master data (unset fields stay).")
+class UpdateEnterpriseInput:
+    name: str | None = strawberry.field(default=None, description="Registered name.")
+    address: str | None = strawberry.field(default=None, description="Site address.")
+    industry_code: str | None = strawberry.field(default=None, description="GB/T 4754 industry code.")
+    latitude: float | None = strawberry.field(default=None, description="WGS-84 latitude (with longitude).")
+    longitude: float | None = strawberry.field(default=None, description="WGS-84 longitude (with latitude).")
+    permit_category: PermitCategory | None = strawberry.field(
+        default=None, description="Permit category (re-classifies)."
+    )
+
+
+def _box_clause(box: BoundingBox) -> Any:
+    if not (box.min_latitude <= box.max_latitude and box.min_longitude <= box.max_longitude):
+        raise BadUserInput("The bounding box is inverted (min must not exceed max).", field="boundingBox")
+    if box.max_latitude - box.min_latitude > 10 or box.max_longitude - box.min_longitude > 10:
+        raise BadUserInput("The bounding box may span at most 10 degrees each way.", field="boundingBox")
+    return sa.and_(
+        EnterpriseRow.latitude.between(box.min_latitude, box.max_latitude),
+        EnterpriseRow.longitude.between(box.min_longitude, box.max_longitude),
+    )
+
+
+async def _visible_statement(info: Info, filter: EnterpriseFilter | None) -> sa.Select[Any]:
+    ctx = context_of(info)
+    async with ctx.runtime.sessions() as session:
+        seen = await access.visibility(session, ctx.user)
+    stmt = live(EnterpriseRow).where(seen.where())
+    if filter is None:
+        return stmt
+    if filter.jurisdiction_id is not None:
+        stmt = stmt.where(EnterpriseRow.jurisdiction_id == parse_id(filter.jurisdiction_id, "Jurisdiction"))
+    if filter.permit_category is not None:
+        stmt = stmt.where(EnterpriseRow.permit_category == filter.permit_category.value)
+    if filter.status is not None:
+        stmt = stmt.where(EnterpriseRow.status == filter.status.value)
+    if filter.key_source is not None:
+        stmt = stmt.where(EnterpriseRow.key_source.is_(filter.key_source))
+    if filter.industry_code:
+        stmt = stmt.where(
+            EnterpriseRow.industry_code.startswith(filter.industry_code.strip().upper(), autoescape=True)
+        )
+    if filter.bounding_box is not None:
+        stmt = stmt.where(_box_clause(filter.bounding_box))
+    if filter.search:
+        stmt = stmt.where(
+            sa.or_(
+                contains(EnterpriseRow.name, filter.search),
+                contains(EnterpriseRow.credit_code, filter.search),
+            )
+        )
+    return stmt
+
+
+def _feature(row: EnterpriseRow) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": str(row.id),
+        "geometry": {"type": "Point", "coordinates": [row.longitude, row.latitude]},
+        "properties": {
+            "name": row.name,
+            "creditCode": row.credit_code,
+            "jurisdictionId": str(row.jurisdiction_id),
+            "permitCategory": row.permit_category,
+            "status": row.status,
+            "keySource": row.key_source,
+            "industryCode": row.industry_code,
+        },
+    }
+
+
+@strawberry.type(description="Archive queries: enterprises and the map.")
 class EnterpriseQuery:
     @strawberry.field(description="One enterprise by id (within your scope).")
     async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise:
         return await Enterprise.resolve_reference(info, id)
 
     @strawberry.field(
-        description="Enterprises in your scope: all for the bureau, your jurisdiction's for a town, your own for an enterprise.",
-        extensions=[roles("bureau_officer", "town_officer", "enterprise_user")],
+        description="Pollution sources in your scope: all for the bureau, your jurisdiction's for a town, your "
+        "contracts' for an agency, your own for an enterprise.",
+        extensions=[roles(*READERS)],
     )
     async def enterprises(
         self,
@@ -132,82 +261,107 @@ class EnterpriseQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Enterprise]:
-        ctx = context_of(info)
-        stmt = scoped(live(EnterpriseRow), ctx.user)
-        if filter is not None:
-            if filter.jurisdiction_id is not None:
-                stmt = stmt.where(
-                    EnterpriseRow.jurisdiction_id == parse_id(filter.jurisdiction_id, "Jurisdiction")
-                )
-            if filter.permit_category is not None:
-                stmt = stmt.where(EnterpriseRow.permit_category == filter.permit_category.value)
-            if filter.status is not None:
-                stmt = stmt.where(EnterpriseRow.status == filter.status.value)
-            if filter.search:
-                stmt = stmt.where(
-                    sa.or_(
-                        contains(EnterpriseRow.name, filter.search),
-                        contains(EnterpriseRow.credit_code, filter.search),
-                    )
-                )
-        columns = {"NAME": EnterpriseRow.name, "CREDIT_CODE": EnterpriseRow.credit_code}
+        stmt = await _visible_statement(info, filter)
+        columns = {
+            "NAME": EnterpriseRow.name,
+            "CREDIT_CODE": EnterpriseRow.credit_code,
+            "STATUS_CHANGED_AT": EnterpriseRow.status_changed_at,
+        }
         stmt = order_by(stmt, columns, sort.value, direction, EnterpriseRow.id)
-        async with ctx.runtime.sessions() as session:
+        async with context_of(info).runtime.sessions() as session:
             rows, page, total = await paginate(session, stmt, first, after)
         return connection([Enterprise.from_row(r) for r in rows], page, total)
+
+    @strawberry.field(
+        description=f"Sources with a position for the map (filters as for `enterprises`, at most {MAP_LIMIT}).",
+        extensions=[roles(*READERS)],
+    )
+    async def enterprise_map(self, info: Info, filter: EnterpriseFilter | None = None) -> list[Enterprise]:
+        rows = await _map_rows(info, filter)
+        return [Enterprise.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="The same sources as a GeoJSON FeatureCollection (points, with labels as properties).",
+        extensions=[roles(*READERS)],
+    )
+    async def enterprises_geo_json(self, info: Info, filter: EnterpriseFilter | None = None) -> JSON:
+        rows = await _map_rows(info, filter)
+        collection: dict[str, Any] = {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}
+        return collection  # type: ignore[return-value]  # JSON is a scalar alias of Any-shaped data
+
+
+async def _map_rows(info: Info, filter: EnterpriseFilter | None) -> list[EnterpriseRow]:
+    stmt = (await _visible_statement(info, filter)).where(EnterpriseRow.latitude.is_not(None))
+    stmt = stmt.order_by(EnterpriseRow.name, EnterpriseRow.id).limit(MAP_LIMIT)
+    async with context_of(info).runtime.sessions() as session:
+        return list((await session.execute(stmt)).scalars().all())
 
 
 @strawberry.type(description="Archive mutations: enterprises.")
 class EnterpriseMutation:
     @strawberry.mutation(
-        description="Register a pollution source; a town may only register sources in its own jurisdiction.",
+        description="Register a pollution source (the bureau, or a town for its own jurisdiction); its enterprise "
+        "account (username = credit code) is created in Keycloak.",
         extensions=[roles("bureau_officer", "town_officer")],
     )
     async def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> Enterprise:
         ctx = context_of(info)
         user = ctx.user
-        code = normalise_credit_code(input.credit_code)
         jurisdiction_id = parse_id(input.jurisdiction_id, "Jurisdiction")
         if not user.has_role("bureau_officer") and user.jurisdiction_id != jurisdiction_id:
             raise Forbidden("A town may only register sources in its own jurisdiction (仅限本辖区).")
-        problems = []
-        if (problem := credit_code_problem(code)) is not None:
-            problems.append({"field": "creditCode", "message": problem})
-        if not input.name.strip():
-            problems.append({"field": "name", "message": "A name is required."})
-        if problems:
-            raise ValidationFailed("The enterprise is not valid (企业信息有误).", problems)
+        data = service.EnterpriseInput(
+            credit_code=input.credit_code,
+            name=input.name,
+            jurisdiction_id=jurisdiction_id,
+            permit_category=input.permit_category.value,
+            address=input.address,
+            industry_code=input.industry_code,
+            latitude=input.latitude,
+            longitude=input.longitude,
+        )
         async with ctx.runtime.unit_of_work() as uow:
-            if await uow.session.get(KnownJurisdictionRow, jurisdiction_id) is None:
-                raise BadUserInput(
-                    "Unknown jurisdiction: the registry has not announced it (辖区不存在).",
-                    code="UNKNOWN_JURISDICTION",
-                    field="jurisdictionId",
-                )
-            if (
-                await uow.session.scalar(sa.select(EnterpriseRow.id).where(EnterpriseRow.credit_code == code))
-                is not None
-            ):
-                raise Conflict(
-                    f"An enterprise with credit code {code} is already registered (重复登记).",
-                    field="creditCode",
-                )
-            row = EnterpriseRow(
-                credit_code=code,
-                name=input.name.strip(),
-                address=input.address.strip(),
-                jurisdiction_id=jurisdiction_id,
-                permit_category=input.permit_category.value,
-                status=SourceStatus.OPERATING.value,
+            row = await service.register_enterprise(uow, user, data)
+        return Enterprise.from_row(row)
+
+    @strawberry.mutation(
+        description="Change a source's master data (the bureau, or its town).",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def update_enterprise(
+        self, info: Info, id: strawberry.ID, input: UpdateEnterpriseInput
+    ) -> Enterprise:
+        ctx = context_of(info)
+        enterprise_id = parse_id(id, "Enterprise")
+        changes = {
+            "name": input.name,
+            "address": input.address,
+            "industry_code": input.industry_code,
+            "latitude": input.latitude,
+            "longitude": input.longitude,
+            "permit_category": input.permit_category.value if input.permit_category else None,
+        }
+        async with ctx.runtime.unit_of_work() as uow:
+            access.check_can_edit(
+                ctx.user, await get_live(uow.session, EnterpriseRow, enterprise_id, "Enterprise")
             )
-            uow.session.add(row)
-            await uow.session.flush()
-            uow.emit(
-                "enterprise",
-                "registered",
-                row.id,
-                {"id": row.id, "credit_code": code, "name": row.name, "jurisdiction_id": jurisdiction_id},
+            row = await service.update_enterprise(uow, enterprise_id, changes)
+        return Enterprise.from_row(row)
+
+    @strawberry.mutation(
+        description="Record that a source relocates, closes (its account is disabled) or operates again, with a reason.",
+        extensions=[roles("bureau_officer", "town_officer")],
+    )
+    async def change_enterprise_status(
+        self, info: Info, id: strawberry.ID, status: SourceStatus, reason: str
+    ) -> Enterprise:
+        ctx = context_of(info)
+        enterprise_id = parse_id(id, "Enterprise")
+        async with ctx.runtime.unit_of_work() as uow:
+            access.check_can_edit(
+                ctx.user, await get_live(uow.session, EnterpriseRow, enterprise_id, "Enterprise")
             )
+            row = await service.change_status(uow, ctx.user, enterprise_id, status.value, reason)
         return Enterprise.from_row(row)
 
 

@@ -7,26 +7,13 @@ import logging
 
 import sqlalchemy as sa
 
-from ecosteward.accounts import SYNCED, AccountSpec, KeycloakProvisioner, sync_pending
+from ecosteward.accounts import SYNCED, AccountSpec, process_provisioner
 from ecosteward.app import ServiceRuntime
 from ecosteward.errors import Conflict, NotFound
 from services.registry.models import ACCOUNTS
 
 log = logging.getLogger(__name__)
-_provisioner: KeycloakProvisioner | None = None
-
-
-def provisioner() -> KeycloakProvisioner:
-    # python-keycloak's HTTP client belongs to the event loop that first uses it: one per process.
-    global _provisioner
-    if _provisioner is None:
-        _provisioner = KeycloakProvisioner.from_env()
-    return _provisioner
-
-
-async def sync_accounts(runtime: ServiceRuntime) -> None:
-    """Push pending account states to Keycloak; failures stay pending with backoff (never dropped)."""
-    await sync_pending(runtime.sessions, ACCOUNTS, provisioner(), service=runtime.settings.service)
+provisioner = process_provisioner
 
 
 async def reset_password(runtime: ServiceRuntime, username: str) -> str:

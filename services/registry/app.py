@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 
+from ecosteward.accounts import account_sync_job
 from ecosteward.app import PeriodicJob, ServiceDefinition, ServiceRuntime, migrations_dir, service_app
 from ecosteward.workdays import seed_calendar
 from services.registry import demo
-from services.registry.accounts import sync_accounts
 from services.registry.events import SUBSCRIPTIONS
-from services.registry.models import CALENDAR, TABLES, Base
+from services.registry.models import ACCOUNTS, CALENDAR, TABLES, Base
 from services.registry.schema import schema
 from services.registry.service import announce_expired_permits, announce_overdue_filings
 
@@ -34,7 +34,7 @@ definition = ServiceDefinition(
     subscriptions=SUBSCRIPTIONS,
     startup=[seed_working_day_calendar],
     periodic_jobs=[
-        PeriodicJob("keycloak-accounts", _seconds("ACCOUNTS_SYNC", 5.0), sync_accounts),
+        account_sync_job(ACCOUNTS, _seconds("ACCOUNTS_SYNC", 5.0)),
         PeriodicJob("overdue-filings", _seconds("OVERDUE_CHECK", 60.0), announce_overdue_filings),
         PeriodicJob("expired-permits", _seconds("PERMIT_EXPIRY_CHECK", 300.0), announce_expired_permits),
     ],

@@ -1,0 +1,231 @@
+"""Helpers for the end-to-end tests: GraphQL as the demo users, PostgreSQL, JetStream, Keycloak."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import time
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import nats
+
+from ecosteward.demo import DEMO_JURISDICTION_ID
+from ecosteward.events import EventEnvelope
+from ecosteward.identifiers import ALPHABET, with_check_character
+from tests.support import Infra, error_codes, gql, keycloak_admin_token, wait_for
+
+REALM = "ecosteward"
+DEMO_J = str(DEMO_JURISDICTION_ID)
+
+
+def unique(prefix: str = "t") -> str:
+    return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+
+def credit_code() -> str:
+    rng = random.Random(uuid.uuid4().int)
+    return with_check_character("".join(rng.choice(ALPHABET) for _ in range(17)))
+
+
+def iso(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+class Api:
+    """GraphQL as the demo users, through the gateway (or straight to one subgraph)."""
+
+    def __init__(self, stack: Infra, service: str = "registry") -> None:
+        self.stack = stack
+        self.gateway = f"http://127.0.0.1:{stack.ports.gateway}/graphql"
+        self.subgraph = f"http://127.0.0.1:{stack.ports.service(service)}/graphql"
+        self._tokens: dict[str, tuple[float, str]] = {}
+
+    def token(self, username: str) -> str:
+        cached = self._tokens.get(username)
+        if cached is None or time.monotonic() - cached[0] > 120:
+            cached = (time.monotonic(), self.stack.token(username))
+            self._tokens[username] = cached
+        return cached[1]
+
+    def call(
+        self, user: str, query: str, variables: dict[str, Any] | None = None, url: str | None = None
+    ) -> dict[str, Any]:
+        status, body = gql(url or self.gateway, query, variables, token=self.token(user))
+        assert status in (200, 400), (status, body)
+        return body
+
+    def ok(
+        self, user: str, query: str, variables: dict[str, Any] | None = None, url: str | None = None
+    ) -> dict[str, Any]:
+        body = self.call(user, query, variables, url)
+        assert "errors" not in body, body
+        data: dict[str, Any] = body["data"]
+        return data
+
+    def codes(
+        self, user: str, query: str, variables: dict[str, Any] | None = None, url: str | None = None
+    ) -> list[str]:
+        return error_codes(self.call(user, query, variables, url))
+
+
+def violations(body: dict[str, Any]) -> list[str]:
+    return [
+        v["field"] for e in body.get("errors") or [] for v in e.get("extensions", {}).get("violations", [])
+    ]
+
+
+# ---- PostgreSQL
+
+
+def db(stack: Infra, sql: str, *args: Any, database: str = "e2e_registry") -> list[asyncpg.Record]:
+    async def run() -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(
+            host="127.0.0.1", port=stack.ports.postgres, user="postgres", database=database
+        )
+        try:
+            return list(await conn.fetch(sql, *args))
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+def db_value(stack: Infra, sql: str, *args: Any, database: str = "e2e_registry") -> Any:
+    rows = db(stack, sql, *args, database=database)
+    return rows[0][0] if rows else None
+
+
+def outbox_count(stack: Infra, event_type: str, subject: str) -> int:
+    """Events committed for an entity (the outbox is written in the same transaction as the change)."""
+    return int(
+        db_value(
+            stack,
+            "SELECT count(*) FROM outbox_events WHERE event_type = $1 AND envelope->>'subject' = $2",
+            event_type,
+            subject,
+        )
+    )
+
+
+# ---- NATS JetStream
+
+
+async def _read_stream(nats_url: str, subject: str) -> list[EventEnvelope]:
+    nc = await nats.connect(nats_url)
+    try:
+        sub = await nc.jetstream().subscribe(subject, ordered_consumer=True)
+        found: list[EventEnvelope] = []
+        while True:
+            try:
+                msg = await sub.next_msg(timeout=1)
+            except TimeoutError:
+                break
+            found.append(EventEnvelope.from_bytes(msg.data))
+            if msg.metadata.num_pending == 0:
+                break
+        await sub.unsubscribe()
+        return found
+    finally:
+        await nc.close()
+
+
+def events(
+    stack: Infra, entity_verb: str, subject: str | None = None, service: str = "registry"
+) -> list[EventEnvelope]:
+    """A service's events on JetStream (``entity_verb`` like ``filing.overdue`` or ``agency.*``)."""
+    found = asyncio.run(_read_stream(stack.nats_url, f"ecosteward.{service}.{entity_verb}"))
+    return [e for e in found if subject is None or e.subject == subject]
+
+
+def wait_for_events(
+    stack: Infra,
+    entity_verb: str,
+    subject: str,
+    count: int = 1,
+    timeout: float = 20,
+    service: str = "registry",
+) -> list[EventEnvelope]:
+    def arrived() -> list[EventEnvelope] | None:
+        got = events(stack, entity_verb, subject, service=service)
+        return got if len(got) >= count else None
+
+    found: list[EventEnvelope] = wait_for(
+        arrived, timeout=timeout, interval=0.3, what=f"{count} × {entity_verb} for {subject} on JetStream"
+    )
+    return found
+
+
+# ---- Keycloak admin API
+
+
+class Keycloak:
+    def __init__(self, stack: Infra) -> None:
+        self.url = stack.keycloak_url
+        self.base = f"{stack.keycloak_url}/admin/realms/{REALM}"
+        self._token: tuple[float, str] | None = None
+
+    def _headers(self) -> dict[str, str]:
+        if self._token is None or time.monotonic() - self._token[0] > 30:
+            self._token = (time.monotonic(), keycloak_admin_token(self.url))
+        return {"authorization": f"Bearer {self._token[1]}"}
+
+    def users(self, username: str) -> list[dict[str, Any]]:
+        response = httpx.get(
+            f"{self.base}/users",
+            params={"username": username, "exact": "true", "briefRepresentation": "false"},
+            headers=self._headers(),
+            timeout=10,
+        )
+        response.raise_for_status()
+        return [u for u in response.json() if u["username"] == username]
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        found = self.users(username)
+        assert len(found) <= 1, found
+        return found[0] if found else None
+
+    def realm_roles(self, user_id: str) -> set[str]:
+        response = httpx.get(
+            f"{self.base}/users/{user_id}/role-mappings/realm", headers=self._headers(), timeout=10
+        )
+        response.raise_for_status()
+        return {r["name"] for r in response.json()}
+
+    def delete(self, user_id: str) -> None:
+        httpx.delete(f"{self.base}/users/{user_id}", headers=self._headers(), timeout=10)
+
+    def credentials(self, user_id: str) -> list[str]:
+        response = httpx.get(f"{self.base}/users/{user_id}/credentials", headers=self._headers(), timeout=10)
+        response.raise_for_status()
+        return [c["type"] for c in response.json()]
+
+    def create_officer(self, username: str) -> dict[str, Any]:
+        """A town officer's account made in Keycloak directly: not one the registry provisions."""
+        payload = {
+            "username": username,
+            "enabled": True,
+            "email": f"{username}@town.ecosteward.local",
+            "emailVerified": True,
+            "firstName": "镇",
+            "lastName": "干部",
+            "attributes": {"jurisdiction_id": [DEMO_J]},
+        }
+        httpx.post(f"{self.base}/users", json=payload, headers=self._headers(), timeout=10).raise_for_status()
+        user = self.user(username)
+        assert user is not None
+        role = httpx.get(f"{self.base}/roles/town_officer", headers=self._headers(), timeout=10).json()
+        httpx.post(
+            f"{self.base}/users/{user['id']}/role-mappings/realm",
+            json=[role],
+            headers=self._headers(),
+            timeout=10,
+        ).raise_for_status()
+        return user
