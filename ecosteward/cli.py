@@ -91,6 +91,11 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["import-sources"]:  # its own options: services/archive/imports/cli.py
+        from services.archive.imports.cli import main as import_sources
+
+        return import_sources(argv[1:])
     parser = argparse.ArgumentParser(prog="ecosteward", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -121,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("username")
     p.add_argument("--password", default="demo1234")
     p.set_defaults(func=cmd_token)
+
+    sub.add_parser("import-sources", help="bulk-import pollution sources from XLSX/CSV (see its --help)")
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -62,24 +62,37 @@ def platform_tables(metadata: sa.MetaData) -> PlatformTables:
     return PlatformTables(outbox=outbox, inbox=inbox)
 
 
-async def store_event(session: AsyncSession, tables: PlatformTables, envelope: EventEnvelope) -> None:
-    """Insert ``envelope`` into the outbox inside the caller's transaction."""
-    # A monotonic sequence keeps publication in commit order per service; microseconds since epoch
-    # plus a random tail would also do, but a max()+1 is simple and the outbox is small.
-    next_seq = (
-        await session.execute(sa.select(sa.func.coalesce(sa.func.max(tables.outbox.c.seq), 0)))
-    ).scalar_one()
-    await session.execute(
-        tables.outbox.insert().values(
-            id=envelope.id,
-            seq=int(next_seq) + 1,
-            nats_subject=envelope.nats_subject,
-            event_type=envelope.type,
-            envelope=envelope.to_dict(),
-            created_at=utcnow(),
-            attempts=0,
-        )
+async def store_events(
+    session: AsyncSession, tables: PlatformTables, envelopes: Sequence[EventEnvelope]
+) -> None:
+    """Insert events into the outbox inside the caller's transaction, in order (chunked for bulk)."""
+    if not envelopes:
+        return
+    outbox = tables.outbox
+    # A monotonic sequence keeps publication in commit order per service.
+    next_seq = int(
+        (await session.execute(sa.select(sa.func.coalesce(sa.func.max(outbox.c.seq), 0)))).scalar_one()
     )
+    now = utcnow()
+    values = [
+        {
+            "id": envelope.id,
+            "seq": next_seq + offset,
+            "nats_subject": envelope.nats_subject,
+            "event_type": envelope.type,
+            "envelope": envelope.to_dict(),
+            "created_at": now,
+            "attempts": 0,
+        }
+        for offset, envelope in enumerate(envelopes, start=1)
+    ]
+    for start in range(0, len(values), 1000):
+        await session.execute(outbox.insert(), values[start : start + 1000])
+
+
+async def store_event(session: AsyncSession, tables: PlatformTables, envelope: EventEnvelope) -> None:
+    """Insert one event into the outbox inside the caller's transaction."""
+    await store_events(session, tables, [envelope])
 
 
 class UnitOfWork:
@@ -103,8 +116,7 @@ class UnitOfWork:
         return envelope
 
     async def flush_events(self) -> None:
-        for envelope in self.events:
-            await store_event(self.session, self._tables, envelope)
+        await store_events(self.session, self._tables, self.events)
         self.events.clear()
 
 

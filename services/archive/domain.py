@@ -27,21 +27,71 @@ def data_scope(user: Principal) -> Scope:
     return scope.data_scope(user, SCOPE_POLICY, "Enterprises", "无权查看企业档案")
 
 
-_INDUSTRY = re.compile(r"^([A-T])?(\d{2})(\d{0,2})$")
+INDUSTRY_SECTIONS: tuple[tuple[str, int, int], ...] = (
+    ("A", 1, 5),
+    ("B", 6, 12),
+    ("C", 13, 43),
+    ("D", 44, 46),
+    ("E", 47, 50),
+    ("F", 51, 52),
+    ("G", 53, 60),
+    ("H", 61, 62),
+    ("I", 63, 65),
+    ("J", 66, 69),
+    ("K", 70, 70),
+    ("L", 71, 72),
+    ("M", 73, 75),
+    ("N", 76, 79),
+    ("O", 80, 82),
+    ("P", 83, 83),
+    ("Q", 84, 85),
+    ("R", 86, 90),
+    ("S", 91, 96),
+    ("T", 97, 97),
+)
+"""GB/T 4754-2017 sections (门类) A–T and the divisions (大类, 01–97) each contains."""
+
+_SECTION_OF_DIVISION = {d: letter for letter, low, high in INDUSTRY_SECTIONS for d in range(low, high + 1)}
+_INDUSTRY = re.compile(r"^([A-Z])?(\d{2,4})?$")
 
 
-def industry_code_problem(code: str) -> str | None:
-    """Why ``code`` is not a GB/T 4754-2017 industry code (国民经济行业分类), or None.
+def industry_code_problem(code: str) -> tuple[str, str] | None:
+    """Why ``code`` (upper case) is not a GB/T 4754-2017 code (国民经济行业分类), as (中文, English), or None.
 
-    Accepted: an optional section letter A–T followed by the 2-digit division and up to 2 more digits
-    (group, class), e.g. ``C2614`` or ``2614``; the division must be 01–97.
+    Accepted: a section letter A–T and/or 2–4 digits (division, group, class), e.g. ``C2614`` or
+    ``2614``; the division must exist (01–97) and belong to the letter's section.
     """
-    match = _INDUSTRY.match(code.strip().upper())
-    if match is None:
-        return "An industry code is a section letter A–T and 2–4 digits, e.g. C2614 (行业代码格式有误)."
-    if not 1 <= int(match.group(2)) <= 97:
-        return "The industry division must be between 01 and 97 (行业大类有误)."
+    found = _INDUSTRY.match(code)
+    if found is None or not (found.group(1) or found.group(2)):
+        return (
+            "行业代码格式错误：应为门类字母A–T加2–4位数字（如 C2614）或2–4位数字",
+            "Industry code must be a section letter A–T and/or 2–4 digits (GB/T 4754, e.g. C2614)",
+        )
+    letter, digits = found.group(1), found.group(2)
+    if letter is not None and letter > "T":
+        return ("行业门类应为A–T", "The industry section letter must be A–T")
+    if digits is None:
+        return None
+    division = int(digits[:2])
+    if not 1 <= division <= 97:
+        return (
+            f"行业大类{digits[:2]}不存在（应为01–97）",
+            f"Industry division {digits[:2]} does not exist (01–97)",
+        )
+    if letter is not None and _SECTION_OF_DIVISION[division] != letter:
+        section = _SECTION_OF_DIVISION[division]
+        return (
+            f"行业门类{letter}与大类{digits[:2]}不符（应为{section}）",
+            f"Industry section {letter} does not contain division {digits[:2]} (it is in {section})",
+        )
     return None
+
+
+def canonical_industry_code(code: str) -> str:
+    """A valid code with its section letter: ``2614`` → ``C2614``; ``C`` stays ``C``."""
+    if code and code[0].isdigit():
+        return _SECTION_OF_DIVISION[int(code[:2])] + code
+    return code
 
 
 CHINA_LATITUDE = (3.0, 54.0)

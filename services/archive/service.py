@@ -50,10 +50,13 @@ def master_data_problems(
     problems = []
     if not name.strip():
         problems.append({"field": "name", "message": "A name is required."})
-    if industry_code.strip() and (problem := domain.industry_code_problem(industry_code)) is not None:
-        problems.append({"field": "industryCode", "message": problem})
-    if (problem := domain.coordinates_problem(latitude, longitude)) is not None:
-        problems.append({"field": "latitude", "message": problem})
+    if (
+        industry_code.strip()
+        and (problem := domain.industry_code_problem(industry_code.strip().upper())) is not None
+    ):
+        problems.append({"field": "industryCode", "message": f"{problem[1]} ({problem[0]})"})
+    if (position := domain.coordinates_problem(latitude, longitude)) is not None:
+        problems.append({"field": "latitude", "message": position})
     return problems
 
 
@@ -85,7 +88,7 @@ async def register_enterprise(
         name=data.name.strip(),
         address=data.address.strip(),
         jurisdiction_id=data.jurisdiction_id,
-        industry_code=data.industry_code.strip().upper(),
+        industry_code=domain.canonical_industry_code(data.industry_code.strip().upper()),
         latitude=data.latitude,
         longitude=data.longitude,
         permit_category=data.permit_category,
@@ -145,7 +148,7 @@ async def update_enterprise(
         if value is None:
             continue
         setattr(row, key, value.strip() if isinstance(value, str) else value)
-    row.industry_code = row.industry_code.upper()
+    row.industry_code = domain.canonical_industry_code(row.industry_code.upper())
     uow.emit("enterprise", "updated", row.id, enterprise_event(row))
     if "permit_category" in changes and changes["permit_category"] is not None:
         await _classify(uow, row.id)
