@@ -16,9 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
 
 from ecosteward.auth import Principal
 from ecosteward.errors import Forbidden
+from ecosteward.graphql import context_of
 from services.archive.models import ContractScopeRow, EnterpriseRow
 
 LIVE_CONTRACT_STATES = ("SIGNED", "FILED", "RETURNED", "ACTIVE")
@@ -95,3 +97,20 @@ def check_can_edit(user: Principal, enterprise: EnterpriseRow) -> None:
     if user.has_role("town_officer") and user.jurisdiction_id == enterprise.jurisdiction_id:
         return
     raise Forbidden("Only the bureau or the source's own town may change it (仅限本辖区).")
+
+
+async def request_visibility(info: Info[Any, Any]) -> Visibility:
+    """The caller's visibility, computed once per GraphQL request (lists check it per row)."""
+    ctx = context_of(info)
+    cached = ctx.extras.get("archive:visibility")
+    if cached is None:
+        async with ctx.runtime.sessions() as session:
+            cached = await visibility(session, ctx.user)
+        ctx.extras["archive:visibility"] = cached
+    return cached
+
+
+async def check_visible(info: Info[Any, Any], enterprise: EnterpriseRow) -> None:
+    """FORBIDDEN unless the caller of this GraphQL request may see ``enterprise``."""
+    if not (await request_visibility(info)).allows(enterprise.id, enterprise.jurisdiction_id):
+        raise Forbidden("This enterprise is outside your scope (超出数据范围).")

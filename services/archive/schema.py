@@ -20,6 +20,12 @@ from ecosteward.repository import children, contains, get_live, live, order_by, 
 from ecosteward.schema import build_schema
 from services.archive import access, service
 from services.archive.areas import contributions
+from services.archive.classification.schema import (
+    Classification,
+    RiskLabels,
+    classification_of,
+    risk_labels_of,
+)
 from services.archive.models import EnterpriseRow, EnterpriseStatusChangeRow
 
 READERS = ("bureau_officer", "town_officer", "agency_admin", "agency_staff", "enterprise_user")
@@ -73,6 +79,14 @@ class Enterprise:
     @strawberry.field(description="The jurisdiction the source belongs to.")
     def jurisdiction(self) -> Jurisdiction:
         return Jurisdiction(id=strawberry.ID(str(self.jurisdiction_id)))
+
+    @strawberry.field(description="Key or general source today, and why (重点/一般污染源).")
+    async def classification(self, info: Info) -> Classification:
+        return await classification_of(info, self.id)
+
+    @strawberry.field(description="Current risk labels (null: never labelled).")
+    async def risk_labels(self, info: Info) -> RiskLabels | None:
+        return await risk_labels_of(info, self.id)
 
     @strawberry.field(description="Status history, oldest first.")
     async def status_history(self, info: Info) -> list[EnterpriseStatusChange]:

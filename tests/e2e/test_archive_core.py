@@ -200,6 +200,13 @@ def test_agency_staff_see_the_sources_their_contracts_cover(
     accounts.extend([inside["creditCode"].lower(), outside["creditCode"].lower()])
     seen = {e["node"]["id"] for e in api.ok(STAFF, LIST)["enterprises"]["edges"]}
     assert inside["id"] in seen and outside["id"] not in seen
+    # What the agency sees of a source includes its classification (another area of the archive).
+    classified = api.ok(
+        STAFF,
+        "query($id: ID!) { enterprise(id: $id) { classification { __typename } } }",
+        {"id": inside["id"]},
+    )
+    assert classified["enterprise"]["classification"]
     assert api.codes(STAFF, ENTERPRISE_Q, {"id": outside["id"]}) == ["FORBIDDEN"]
     # A contract that names the outside enterprise explicitly (分片区) opens it to the agency.
     contract = api.ok(

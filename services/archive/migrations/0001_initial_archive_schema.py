@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:08:48.672356
+Create Date: 2026-11-23 05:16:07.168183
 """
 
 from __future__ import annotations
@@ -109,6 +109,31 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_events_pending', ['published_at', 'seq'], unique=False)
 
+    op.create_table('archive_downloads',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('requested_by', sa.String(length=100), nullable=False),
+    sa.Column('requested_by_subject', sa.String(length=100), nullable=False),
+    sa.Column('requested_by_role', sa.String(length=40), nullable=False),
+    sa.Column('requested_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('request_id', sa.String(length=128), nullable=False),
+    sa.Column('outcome', sa.String(length=16), nullable=False),
+    sa.Column('started_at', ecosteward.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', ecosteward.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('client_ip', sa.String(length=64), nullable=False),
+    sa.Column('user_agent', sa.String(length=300), nullable=False),
+    sa.Column('bytes_sent', sa.BigInteger(), nullable=False),
+    sa.Column('files_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_archive_downloads_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_archive_downloads'))
+    )
+    with op.batch_alter_table('archive_downloads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_archive_downloads_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index('ix_archive_downloads_enterprise_requested', ['enterprise_id', 'requested_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_archive_downloads_requested_at'), ['requested_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_archive_downloads_requested_by'), ['requested_by'], unique=False)
+
     op.create_table('archive_items',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('enterprise_id', sa.Uuid(), nullable=False),
@@ -149,6 +174,121 @@ def upgrade() -> None:
         batch_op.create_index('ix_document_versions_current', ['enterprise_id', 'item_code', 'superseded_at', 'withdrawn_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_versions_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('enterprise_classification_changes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('key', sa.Boolean(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('previous_key', sa.Boolean(), nullable=True),
+    sa.Column('previous_reasons', sa.JSON(), nullable=True),
+    sa.Column('evaluated_on', sa.Date(), nullable=False),
+    sa.Column('changed_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('trigger', sa.String(length=24), nullable=False),
+    sa.Column('triggered_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_classification_changes_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_classification_changes'))
+    )
+    with op.batch_alter_table('enterprise_classification_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_enterprise_classification_changes_enterprise', ['enterprise_id', 'changed_at'], unique=False)
+
+    op.create_table('enterprise_classifications',
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('key', sa.Boolean(), nullable=False),
+    sa.Column('reason_codes', sa.JSON(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('evaluated_on', sa.Date(), nullable=False),
+    sa.Column('evaluated_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_review_on', sa.Date(), nullable=True),
+    sa.Column('changed_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_classifications_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('enterprise_id', name=op.f('pk_enterprise_classifications'))
+    )
+    with op.batch_alter_table('enterprise_classifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_classifications_next_review_on'), ['next_review_on'], unique=False)
+
+    op.create_table('enterprise_facts',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('verified', sa.Boolean(), nullable=True),
+    sa.Column('normal_production', sa.Boolean(), nullable=True),
+    sa.Column('assessment_result', sa.String(length=8), nullable=True),
+    sa.Column('reference', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('recorded_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.String(length=100), nullable=False),
+    sa.Column('withdrawn_at', ecosteward.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_by', sa.String(length=100), nullable=True),
+    sa.Column('withdrawn_reason', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_facts_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_facts'))
+    )
+    with op.batch_alter_table('enterprise_facts', schema=None) as batch_op:
+        batch_op.create_index('ix_enterprise_facts_enterprise', ['enterprise_id', 'occurred_on'], unique=False)
+
+    op.create_table('enterprise_risk_label_changes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('labels', sa.JSON(), nullable=False),
+    sa.Column('previous', sa.JSON(), nullable=True),
+    sa.Column('changed_labels', sa.JSON(), nullable=False),
+    sa.Column('reinspected_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('changed_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_risk_label_changes_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_risk_label_changes'))
+    )
+    with op.batch_alter_table('enterprise_risk_label_changes', schema=None) as batch_op:
+        batch_op.create_index('ix_enterprise_risk_label_changes_enterprise', ['enterprise_id', 'changed_at'], unique=False)
+
+    op.create_table('enterprise_risk_labels',
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('overall_risk', sa.String(length=16), nullable=True),
+    sa.Column('water_risk', sa.String(length=8), nullable=True),
+    sa.Column('air_risk', sa.String(length=8), nullable=True),
+    sa.Column('noise_risk', sa.String(length=8), nullable=True),
+    sa.Column('hazardous_waste_risk', sa.String(length=8), nullable=True),
+    sa.Column('management_grade', sa.String(length=4), nullable=True),
+    sa.Column('social_risk', sa.String(length=4), nullable=True),
+    sa.Column('environmental_risk', sa.String(length=8), nullable=True),
+    sa.Column('reinspected_on', sa.Date(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('set_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('set_by', sa.String(length=100), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_risk_labels_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('enterprise_id', name=op.f('pk_enterprise_risk_labels'))
+    )
+    with op.batch_alter_table('enterprise_risk_labels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_risk_labels_overall_risk'), ['overall_risk'], unique=False)
+
+    op.create_table('enterprise_standing_attribute_changes',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('key_discharge_unit_since', sa.Date(), nullable=True),
+    sa.Column('class_i_pollutant_unit_since', sa.Date(), nullable=True),
+    sa.Column('key_solid_waste_producer_since', sa.Date(), nullable=True),
+    sa.Column('changed_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_by', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_standing_attribute_changes_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_standing_attribute_changes'))
+    )
+    with op.batch_alter_table('enterprise_standing_attribute_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_standing_attribute_changes_enterprise_id'), ['enterprise_id'], unique=False)
+
+    op.create_table('enterprise_standing_attributes',
+    sa.Column('enterprise_id', sa.Uuid(), nullable=False),
+    sa.Column('key_discharge_unit_since', sa.Date(), nullable=True),
+    sa.Column('class_i_pollutant_unit_since', sa.Date(), nullable=True),
+    sa.Column('key_solid_waste_producer_since', sa.Date(), nullable=True),
+    sa.Column('updated_at', ecosteward.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.String(length=100), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_enterprise_standing_attributes_enterprise_id_enterprises')),
+    sa.PrimaryKeyConstraint('enterprise_id', name=op.f('pk_enterprise_standing_attributes'))
+    )
     op.create_table('enterprise_status_changes',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('enterprise_id', sa.Uuid(), nullable=False),
@@ -172,6 +312,31 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_enterprise_status_changes_enterprise_id'))
 
     op.drop_table('enterprise_status_changes')
+    op.drop_table('enterprise_standing_attributes')
+    with op.batch_alter_table('enterprise_standing_attribute_changes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_standing_attribute_changes_enterprise_id'))
+
+    op.drop_table('enterprise_standing_attribute_changes')
+    with op.batch_alter_table('enterprise_risk_labels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_risk_labels_overall_risk'))
+
+    op.drop_table('enterprise_risk_labels')
+    with op.batch_alter_table('enterprise_risk_label_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_enterprise_risk_label_changes_enterprise')
+
+    op.drop_table('enterprise_risk_label_changes')
+    with op.batch_alter_table('enterprise_facts', schema=None) as batch_op:
+        batch_op.drop_index('ix_enterprise_facts_enterprise')
+
+    op.drop_table('enterprise_facts')
+    with op.batch_alter_table('enterprise_classifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_classifications_next_review_on'))
+
+    op.drop_table('enterprise_classifications')
+    with op.batch_alter_table('enterprise_classification_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_enterprise_classification_changes_enterprise')
+
+    op.drop_table('enterprise_classification_changes')
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_versions_enterprise_id'))
         batch_op.drop_index('ix_document_versions_current')
@@ -181,6 +346,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_archive_items_enterprise_id'))
 
     op.drop_table('archive_items')
+    with op.batch_alter_table('archive_downloads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_archive_downloads_requested_by'))
+        batch_op.drop_index(batch_op.f('ix_archive_downloads_requested_at'))
+        batch_op.drop_index('ix_archive_downloads_enterprise_requested')
+        batch_op.drop_index(batch_op.f('ix_archive_downloads_enterprise_id'))
+
+    op.drop_table('archive_downloads')
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.drop_index('ix_outbox_events_pending')
 
