@@ -22,6 +22,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ecosteward.config import load_settings
 
+    if args.port:
+        # The app reads its own port from the settings (e.g. to build download links).
+        os.environ[f"ECOSTEWARD_{args.service.upper()}_PORT"] = str(args.port)
     settings = load_settings(args.service)
     uvicorn.run(
         f"services.{args.service}.app:app",

@@ -26,6 +26,7 @@ from services.archive.classification.schema import (
     classification_of,
     risk_labels_of,
 )
+from services.archive.documents.schema import EnterpriseArchive, archive_of
 from services.archive.models import EnterpriseRow, EnterpriseStatusChangeRow
 
 READERS = ("bureau_officer", "town_officer", "agency_admin", "agency_staff", "enterprise_user")
@@ -87,6 +88,12 @@ class Enterprise:
     @strawberry.field(description="Current risk labels (null: never labelled).")
     async def risk_labels(self, info: Info) -> RiskLabels | None:
         return await risk_labels_of(info, self.id)
+
+    @strawberry.field(
+        description="The one file per source (一源一档): E.1 items, documents and completeness."
+    )
+    async def archive(self, info: Info) -> EnterpriseArchive:
+        return await archive_of(info, self.id)
 
     @strawberry.field(description="Status history, oldest first.")
     async def status_history(self, info: Info) -> list[EnterpriseStatusChange]:

@@ -21,8 +21,8 @@ from tests.conftest import restart_nats
 from tests.support import Infra, error_codes, gql, wait_for
 
 ENTERPRISES_WITH_JURISDICTION = """
-query Sources($first: Int) {
-  enterprises(first: $first) {
+query Sources($first: Int, $filter: EnterpriseFilter) {
+  enterprises(first: $first, filter: $filter) {
     totalCount
     edges { node { id name creditCode jurisdiction { id name code } } }
   }
@@ -45,8 +45,12 @@ def _demo_sources_loaded(stack: Infra, token: str) -> bool:
 def test_a_bureau_officer_queries_across_archive_and_registry(stack: Infra) -> None:
     token = stack.token("demo-bureau")
     wait_for(lambda: _demo_sources_loaded(stack, token), what="demo enterprises")
-    status, body = gql(gateway(stack), ENTERPRISES_WITH_JURISDICTION, {"first": 10}, token=token)
+    demo_town = {"jurisdictionId": str(DEMO_JURISDICTION_ID)}
+    status, body = gql(
+        gateway(stack), ENTERPRISES_WITH_JURISDICTION, {"first": 10, "filter": demo_town}, token=token
+    )
     assert status == 200 and "errors" not in body, body
+    assert body["data"]["enterprises"]["totalCount"] >= 3
     nodes = [edge["node"] for edge in body["data"]["enterprises"]["edges"]]
     # `jurisdiction { name code }` is resolved by the registry subgraph from the archive's reference.
     assert {n["jurisdiction"]["name"] for n in nodes} == {"张江镇"}

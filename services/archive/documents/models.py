@@ -55,6 +55,7 @@ class DocumentVersionRow(Base):
     superseded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     withdrawn_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    withdrawn_by: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     retain_until: Mapped[dt.date] = mapped_column(sa.Date)
 
     __table_args__ = (

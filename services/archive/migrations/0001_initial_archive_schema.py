@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 05:16:07.168183
+Create Date: 2026-11-23 05:32:16.118063
 """
 
 from __future__ import annotations
@@ -165,6 +165,7 @@ def upgrade() -> None:
     sa.Column('superseded_at', ecosteward.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_at', ecosteward.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('withdrawn_reason', sa.Text(), nullable=False),
+    sa.Column('withdrawn_by', sa.String(length=100), server_default='', nullable=False),
     sa.Column('retain_until', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_document_versions_enterprise_id_enterprises')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_document_versions')),

@@ -1,0 +1,176 @@
+"""Archive downloads in GraphQL: ``requestArchiveDownload`` and the download log ``archiveDownloads``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from ecosteward.errors import BadUserInput
+from ecosteward.graphql import Connection, connection, context_of, paginate, roles
+from ecosteward.repository import get_live, parse_id
+from ecosteward.scope import check_in_scope
+from services.archive import domain as archive_domain
+from services.archive.downloads import service
+from services.archive.downloads.models import ArchiveDownloadRow
+from services.archive.models import EnterpriseRow
+
+if TYPE_CHECKING:
+    from services.archive.schema import Enterprise
+
+DOWNLOADERS = ("bureau_officer", "town_officer", "enterprise_user")
+
+
+@strawberry.type(
+    description="A signed, short-lived link to download one enterprise's whole archive as a ZIP."
+)
+class ArchiveDownloadLink:
+    url: str = strawberry.field(
+        description="GET this URL (no token needed) before `expiresAt`; it works once, for this enterprise only."
+    )
+    expires_at: dt.datetime = strawberry.field(description="When the link stops working.")
+    download_id: strawberry.ID = strawberry.field(description="The download's entry in the download log.")
+
+
+@strawberry.enum(description="How an archive download stands or ended.")
+class ArchiveDownloadOutcome(Enum):
+    PENDING = "PENDING"
+    EXPIRED = "EXPIRED"
+    STREAMING = "STREAMING"
+    COMPLETED = "COMPLETED"
+    ABORTED = "ABORTED"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="One archive download (下载记录): who asked, when, and what went out.")
+class ArchiveDownload:
+    id: strawberry.ID = strawberry.field(description="Download id (the link's id).")
+    enterprise_id: strawberry.ID = strawberry.field(description="Whose archive.")
+    requested_by: str = strawberry.field(description="Username of the requester, from the token.")
+    requested_by_role: str = strawberry.field(description="The requester's role when asking.")
+    requested_at: dt.datetime = strawberry.field(description="When the link was requested.")
+    expires_at: dt.datetime = strawberry.field(description="When the link expired or expires.")
+    started_at: dt.datetime | None = strawberry.field(description="When streaming began.")
+    completed_at: dt.datetime | None = strawberry.field(description="When streaming ended (any outcome).")
+    outcome: ArchiveDownloadOutcome = strawberry.field(description="How it stands or ended.")
+    bytes_sent: float = strawberry.field(
+        description="Bytes of the ZIP streamed (a whole number; Float because GraphQL Int is 32-bit)."
+    )
+    files_count: int = strawberry.field(
+        description="Document files in the ZIP (the cover sheet not counted)."
+    )
+    client_ip: str = strawberry.field(description="Address the link was used from.")
+
+    @strawberry.field(description="The enterprise whose archive was downloaded.")
+    async def enterprise(
+        self, info: Info
+    ) -> Annotated[Enterprise, strawberry.lazy("services.archive.schema")]:
+        from services.archive.schema import Enterprise
+
+        return await Enterprise.resolve_reference(info, self.enterprise_id)
+
+    @classmethod
+    def from_row(cls, row: ArchiveDownloadRow) -> ArchiveDownload:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            enterprise_id=strawberry.ID(str(row.enterprise_id)),
+            requested_by=row.requested_by,
+            requested_by_role=row.requested_by_role,
+            requested_at=row.requested_at,
+            expires_at=row.expires_at,
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            outcome=ArchiveDownloadOutcome(service.effective_outcome(row)),
+            bytes_sent=float(row.bytes_sent),
+            files_count=row.files_count,
+            client_ip=row.client_ip,
+        )
+
+
+@strawberry.input(description="Filters for the download log.")
+class ArchiveDownloadFilter:
+    enterprise_id: strawberry.ID | None = strawberry.field(default=None, description="Only this enterprise.")
+    requested_by: str | None = strawberry.field(default=None, description="Only this requester (username).")
+    from_: dt.datetime | None = strawberry.field(
+        default=None, name="from", description="Requested at or after this moment."
+    )
+    to: dt.datetime | None = strawberry.field(default=None, description="Requested before this moment.")
+
+
+def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise BadUserInput("Give the time with its offset, e.g. 2026-01-01T00:00:00+08:00.", field=field)
+    return value
+
+
+@strawberry.type(description="Archive downloads: the log.")
+class Query:
+    @strawberry.field(
+        description=(
+            "The archive download log, newest first: all for the bureau, your jurisdiction's enterprises "
+            "for a town, your enterprise's own accounts' downloads for an enterprise."
+        ),
+        extensions=[roles(*DOWNLOADERS)],
+    )
+    async def archive_downloads(
+        self,
+        info: Info,
+        filter: ArchiveDownloadFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ArchiveDownload]:
+        ctx = context_of(info)
+        scope = archive_domain.data_scope(ctx.user)
+        since = until = None
+        enterprise_id = None
+        requested_by = None
+        if filter is not None:
+            if filter.enterprise_id is not None:
+                enterprise_id = parse_id(filter.enterprise_id, "Enterprise")
+            requested_by = filter.requested_by
+            since = _aware(filter.from_, "from")
+            until = _aware(filter.to, "to")
+            if since is not None and until is not None and until < since:
+                raise BadUserInput("`to` is before `from`.", field="to")
+        stmt = service.log_statement(ctx.user, scope, enterprise_id, requested_by, since, until)
+        async with ctx.runtime.sessions() as session:
+            rows, page, total = await paginate(session, stmt, first, after)
+        return connection([ArchiveDownload.from_row(r) for r in rows], page, total)
+
+
+@strawberry.type(description="Archive downloads: request a link.")
+class Mutation:
+    @strawberry.mutation(
+        description=(
+            "A signed link to download an enterprise's whole archive as one ZIP (by E.1 category and item, "
+            "with the E.1 cover sheet). An enterprise account for its own archive, a town for its "
+            "jurisdiction's, the bureau for any. Logged."
+        ),
+        extensions=[roles(*DOWNLOADERS)],
+    )
+    async def request_archive_download(self, info: Info, enterprise_id: strawberry.ID) -> ArchiveDownloadLink:
+        ctx = context_of(info)
+        user = ctx.user
+        scope = archive_domain.data_scope(user)
+        settings = ctx.runtime.settings
+        target = parse_id(enterprise_id, "Enterprise")
+        # Refuse another enterprise's id before looking it up: its existence is not ours to reveal.
+        if "enterprise_id" in scope and scope["enterprise_id"] != target:
+            check_in_scope(
+                scope, {"enterprise_id": target}, "You may download only your own archive (仅限本企业)."
+            )
+        async with ctx.runtime.unit_of_work() as uow:
+            enterprise = await get_live(uow.session, EnterpriseRow, target, "Enterprise")
+            check_in_scope(
+                scope,
+                {"jurisdiction_id": enterprise.jurisdiction_id, "enterprise_id": enterprise.id},
+                "This enterprise is outside your scope (超出数据范围).",
+            )
+            row = await service.request_download(uow, user, enterprise, service.ttl_seconds(), ctx.request_id)
+        url = service.link_url(
+            service.public_base_url(settings), service.download_secret(settings.data_dir), row
+        )
+        return ArchiveDownloadLink(url=url, expires_at=row.expires_at, download_id=strawberry.ID(str(row.id)))
