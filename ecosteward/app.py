@@ -240,6 +240,16 @@ async def _periodic(runtime: ServiceRuntime, job: PeriodicJob) -> None:
         await asyncio.sleep(job.interval_seconds)
 
 
+async def _logged(work: Coroutine[Any, Any, None], what: str) -> None:
+    """Run a background step; a failure is logged, not lost with the task."""
+    try:
+        await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("%s failed", what)
+
+
 async def start_runtime(runtime: ServiceRuntime) -> None:
     definition = runtime.definition
     await asyncio.to_thread(
@@ -254,7 +264,9 @@ async def start_runtime(runtime: ServiceRuntime) -> None:
     for job in definition.periodic_jobs:
         runtime.tasks.append(asyncio.create_task(_periodic(runtime, job), name=f"job-{job.name}"))
     if definition.demo_loader is not None and demo_enabled():
-        runtime.tasks.append(asyncio.create_task(definition.demo_loader(runtime), name="demo-data"))
+        runtime.tasks.append(
+            asyncio.create_task(_logged(definition.demo_loader(runtime), "demo data"), name="demo-data")
+        )
 
 
 async def stop_runtime(runtime: ServiceRuntime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -55,6 +56,8 @@ def restart_nats(infra: Infra) -> None:
 def stack(infra: Infra) -> Iterator[Infra]:
     """The five services on PostgreSQL (fresh databases) and the gateway, with demo data."""
     asyncio.run(create_databases(infra.ports.postgres, [f"e2e_{s}" for s in SERVICES], drop_first=True))
+    # Fresh databases, so fresh files too (blobs, secrets) — nothing of an earlier run leaks in.
+    shutil.rmtree(infra.work_dir / "e2e-data", ignore_errors=True)
     env = {
         "ECOSTEWARD_DATABASE_URL_TEMPLATE": infra.pg_url("e2e_{service}"),
         "ECOSTEWARD_NATS_URL": infra.nats_url,

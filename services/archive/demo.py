@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
+from collections.abc import AsyncIterator
 
 from ecosteward.app import ServiceRuntime
 from ecosteward.auth import Principal
@@ -60,3 +62,49 @@ async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
                 longitude=longitude,
             )
             await register_enterprise(uow, SYSTEM, data, enterprise_id=row_id)
+    await load_documents(runtime)
+
+
+DEMO_DOCUMENTS = [
+    # item code, file name, body
+    ("1", "营业执照.pdf", b"%PDF-1.4\n% demo business licence\n"),
+    ("3-1", "排污许可证.pdf", b"%PDF-1.4\n% demo discharge permit\n"),
+    ("4-1", "突发环境事件应急预案.pdf", b"%PDF-1.4\n% demo emergency plan\n"),
+]
+
+
+async def load_documents(runtime: ServiceRuntime) -> None:
+    """A few filed documents and one recorded gap for the demo enterprise (so a download shows both)."""
+    from ecosteward.blobs import BlobExists, StoredBlob
+    from services.archive.documents import domain as documents_domain
+    from services.archive.documents import service as documents
+    from services.archive.documents.models import DocumentVersionRow
+
+    store = documents.blob_store(runtime.settings.data_dir)
+    async with runtime.unit_of_work() as uow:
+        if await has_rows(uow.session, DocumentVersionRow):
+            return
+        for item_code, file_name, body in DEMO_DOCUMENTS:
+            version_id = uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo-document:{item_code}")
+            key = documents_domain.storage_key(DEMO_ENTERPRISE_ID, item_code, version_id)
+
+            async def chunks(data: bytes = body) -> AsyncIterator[bytes]:
+                yield data
+
+            try:
+                stored = await store.put(key, chunks(), max_bytes=1 << 20)
+            except BlobExists:
+                # Left by an earlier run whose database was reset: the same bytes, so reuse them.
+                stored = StoredBlob(key=key, size=len(body), sha256=hashlib.sha256(body).hexdigest())
+            await documents.record_upload(
+                uow, SYSTEM, DEMO_ENTERPRISE_ID, item_code, version_id, file_name, "application/pdf", stored
+            )
+        await documents.set_item_state(
+            uow,
+            SYSTEM,
+            DEMO_ENTERPRISE_ID,
+            "5",
+            False,
+            False,
+            "未纳入强制性清洁生产审核 (not subject to a mandatory audit)",
+        )

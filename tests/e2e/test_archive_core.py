@@ -297,3 +297,24 @@ def test_the_map_returns_sources_in_a_box_and_as_geojson(api: Api, accounts: lis
     town_points = {p["id"] for p in api.ok(TOWN, MAP, {"filter": box})["enterpriseMap"]}
     assert near["id"] in town_points
     assert len(api.ok(ENTERPRISE, MAP)["enterpriseMap"]) == 1
+
+
+def test_the_demo_enterprise_finds_its_own_file_filled_in(api: Api) -> None:
+    query = """query($id: ID!) { enterprise(id: $id) { name classification { __typename } archive {
+      completeness { accounted total }
+      item(code: "1") { current { fileName sha256 } }
+      cleaner: item(code: "5") { electronic missingReason } } } }"""
+
+    def filled() -> dict[str, Any] | None:
+        found: dict[str, Any] = api.ok(ENTERPRISE, query, {"id": str(DEMO_ENTERPRISE_ID)})["enterprise"][
+            "archive"
+        ]
+        return found if found["item"]["current"] else None
+
+    archive = wait_for(filled, timeout=60, what="demo documents loaded")
+    assert archive["item"]["current"]["fileName"] == "营业执照.pdf"
+    assert archive["cleaner"] == {
+        "electronic": False,
+        "missingReason": "未纳入强制性清洁生产审核 (not subject to a mandatory audit)",
+    }
+    assert archive["completeness"]["accounted"] >= 4 and archive["completeness"]["total"] == 35
