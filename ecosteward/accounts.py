@@ -34,6 +34,7 @@ from keycloak.exceptions import KeycloakConnectionError, KeycloakError, Keycloak
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecosteward.auth import ROLES
 from ecosteward.db import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,7 @@ SYNCED = "SYNCED"
 CONFLICT = "CONFLICT"  # the username belongs to an account we do not manage; needs an operator
 MAX_BACKOFF_SECONDS = 300
 
-REALM_ROLES = frozenset(
-    {
-        "bureau_officer",
-        "town_officer",
-        "agency_admin",
-        "agency_staff",
-        "procurement_officer",
-        "enterprise_user",
-    }
-)
+REALM_ROLES = frozenset(ROLES)
 """The EcoSteward realm roles. An account has exactly one of them; applying removes the others."""
 
 SCOPE_ATTRIBUTES = frozenset({"jurisdiction_id", "agency_id", "enterprise_id"})

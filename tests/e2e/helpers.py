@@ -229,3 +229,28 @@ class Keycloak:
             timeout=10,
         ).raise_for_status()
         return user
+
+
+CREATE_JURISDICTION = """
+mutation($input: CreateJurisdictionInput!) { createJurisdiction(input: $input) { id code name } }"""
+
+
+def archive_town(api: Api, name: str = "测试镇") -> str:
+    """A new town created as the bureau, once the archive has learnt of it from the registry's event."""
+    body = api.ok(
+        "demo-bureau",
+        CREATE_JURISDICTION,
+        {"input": {"code": unique("T")[:20], "name": name, "kind": "TOWN"}},
+    )
+    town: str = body["createJurisdiction"]["id"]
+    wait_for(
+        lambda: db_value(
+            api.stack,
+            "SELECT count(*) FROM known_jurisdictions WHERE id = $1",
+            uuid.UUID(town),
+            database="e2e_archive",
+        ),
+        timeout=30,
+        what="jurisdiction announced to the archive",
+    )
+    return town

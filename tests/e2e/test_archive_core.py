@@ -15,7 +15,15 @@ import pytest
 
 from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
-from tests.e2e.helpers import Api, Keycloak, credit_code, db_value, unique, violations, wait_for_events
+from tests.e2e.helpers import (
+    Api,
+    Keycloak,
+    archive_town,
+    credit_code,
+    db_value,
+    violations,
+    wait_for_events,
+)
 from tests.support import Infra, error_codes, wait_for
 
 DEMO_J = str(DEMO_JURISDICTION_ID)
@@ -107,22 +115,7 @@ def enterprise_count(stack: Infra) -> int:
 
 
 def new_town(api: Api) -> str:
-    body = api.ok(
-        BUREAU, CREATE_JURISDICTION, {"input": {"code": unique("T")[:20], "name": "测试镇", "kind": "TOWN"}}
-    )
-    town: str = body["createJurisdiction"]["id"]
-    # The archive learns of it from the registry's event.
-    wait_for(
-        lambda: db_value(
-            api.stack,
-            "SELECT count(*) FROM known_jurisdictions WHERE id = $1",
-            uuid.UUID(town),
-            database="e2e_archive",
-        ),
-        timeout=20,
-        what="jurisdiction announced to the archive",
-    )
-    return town
+    return archive_town(api, "测试镇")
 
 
 def test_registration_validates_master_data_and_keeps_history(

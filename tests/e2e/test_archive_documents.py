@@ -22,7 +22,15 @@ import httpx
 import pytest
 
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
-from tests.e2e.helpers import Api, credit_code, db, db_value, unique, violations, wait_for_events
+from tests.e2e.helpers import (
+    Api,
+    archive_town,
+    credit_code,
+    db,
+    db_value,
+    violations,
+    wait_for_events,
+)
 from tests.support import Infra, wait_for
 
 BUREAU, TOWN, ADMIN, STAFF, PROCUREMENT, ENTERPRISE = (
@@ -113,21 +121,7 @@ def register(api: Api, jurisdiction: str = DEMO_J) -> str:
 
 
 def new_town(api: Api) -> str:
-    body = api.ok(
-        BUREAU, CREATE_JURISDICTION, {"input": {"code": unique("D")[:20], "name": "档案镇", "kind": "TOWN"}}
-    )
-    town: str = body["createJurisdiction"]["id"]
-    wait_for(
-        lambda: db_value(
-            api.stack,
-            "SELECT count(*) FROM known_jurisdictions WHERE id = $1",
-            uuid.UUID(town),
-            database="e2e_archive",
-        ),
-        timeout=30,
-        what="jurisdiction announced to the archive",
-    )
-    return town
+    return archive_town(api, "档案镇")
 
 
 def multipart(file_name: str, content_type: str | None, data: bytes, boundary: str) -> tuple[bytes, bytes]:
