@@ -8,7 +8,6 @@ filters) and a map bounding box holding at most ~500 sources. Target: p95 < 150 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import os
 import random
 import statistics
@@ -20,6 +19,7 @@ import httpx
 import sqlalchemy as sa
 
 from bench.stack import bench_data_dir, bench_stack
+from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.demo import DEMO_JURISDICTION_ID
 from ecosteward.devstack.components import password_token
@@ -74,7 +74,7 @@ def seed(database: str) -> tuple[float, float]:
         enterprises_seconds = time.perf_counter() - started
         started = time.perf_counter()
         docs: list[dict[str, Any]] = []
-        today = dt.date.today()
+        today = china_today()
         for n in range(DOCUMENTS):
             docs.append(
                 {

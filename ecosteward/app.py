@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
@@ -19,8 +21,10 @@ from typing import Any
 
 import sqlalchemy as sa
 import strawberry
+from cross_web import HTTPException as StrawberryHTTPException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -34,11 +38,20 @@ from ecosteward.config import Settings, load_settings
 from ecosteward.consumer import ConsumerRunner, Subscription
 from ecosteward.db import create_engine, run_migrations, session_factory
 from ecosteward.demo import demo_enabled
-from ecosteward.errors import AppError, Unauthenticated
+from ecosteward.errors import (
+    INTERNAL_ERROR_CODE,
+    JSON_OBJECT_EXPECTED,
+    AppError,
+    Unauthenticated,
+    error_body,
+    http_refusal,
+)
 from ecosteward.graphql import RequestContext
 from ecosteward.logs import configure_logging, request_id_var
 from ecosteward.metrics import metrics_endpoint
 from ecosteward.outbox import OutboxRelay, PlatformTables, UnitOfWork, unit_of_work
+from ecosteward.revocation import RevocationList, revocation_table
+from ecosteward.server import HeaderLimitMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +95,8 @@ class ServiceRuntime:
     bus: EventBus
     sessions: async_sessionmaker[AsyncSession]
     relay: OutboxRelay
+    revocations: RevocationList
+    """Suspended agencies, disabled accounts, closed enterprises: checked after every token."""
     consumers: list[ConsumerRunner] = field(default_factory=list)
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
@@ -187,12 +202,33 @@ class SubgraphView(GraphQL[RequestContext, None]):
         )
         self.runtime = runtime
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except StrawberryHTTPException as exc:  # strawberry answers these in plain text
+            response = http_refusal_response(exc.status_code, exc.reason)
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            parsed = json.loads(data)
+        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
+            raise StrawberryHTTPException(400, "Unable to parse request body as JSON") from exc
+        if not isinstance(parsed, (dict, list)):
+            raise StrawberryHTTPException(400, JSON_OBJECT_EXPECTED)
+        return parsed
+
     async def get_context(self, request: Request, response: Any) -> RequestContext:  # type: ignore[override]
         ctx = RequestContext(
             runtime=self.runtime, request_id=request.scope.get("state", {}).get("request_id", "")
         )
         try:
-            ctx.principal = await self.runtime.verifier.principal(request.headers.get("authorization"))
+            ctx.principal = self.runtime.revocations.check(
+                await self.runtime.verifier.principal(request.headers.get("authorization"))
+            )
         except Unauthenticated as exc:
             ctx.auth_error = exc
         return ctx
@@ -204,7 +240,14 @@ def build_runtime(definition: ServiceDefinition, settings: Settings | None = Non
     sessions = session_factory(engine)
     bus = EventBus(settings.service, settings.nats_url)
     relay = OutboxRelay(
-        settings.service, sessions, definition.tables, bus, poll_seconds=settings.outbox_poll_seconds
+        settings.service,
+        sessions,
+        definition.tables,
+        bus,
+        poll_seconds=settings.outbox_poll_seconds,
+        outbox_retention=dt.timedelta(days=settings.outbox_retention_days),
+        inbox_retention=dt.timedelta(days=settings.inbox_retention_days),
+        prune_seconds=settings.event_prune_seconds,
     )
     runtime = ServiceRuntime(
         definition=definition,
@@ -213,6 +256,7 @@ def build_runtime(definition: ServiceDefinition, settings: Settings | None = Non
         bus=bus,
         sessions=sessions,
         relay=relay,
+        revocations=RevocationList(revocation_table(definition.metadata)),
     )
     runtime.consumers = [
         ConsumerRunner(
@@ -225,6 +269,19 @@ def build_runtime(definition: ServiceDefinition, settings: Settings | None = Non
             on_commit=relay.wake,
         )
         for sub in definition.subscriptions
+    ]
+    # Every service keeps its own revocation list from the registry's and the archive's events.
+    runtime.consumers += [
+        ConsumerRunner(
+            settings.service,
+            sub,
+            bus,
+            sessions,
+            definition.tables,
+            max_deliver=settings.consumer_max_deliver,
+            on_commit=runtime.revocations.changed,
+        )
+        for sub in runtime.revocations.subscriptions()
     ]
     return runtime
 
@@ -257,6 +314,10 @@ async def start_runtime(runtime: ServiceRuntime) -> None:
     )
     for step in definition.startup:
         await step(runtime)
+    await runtime.revocations.reload(runtime.sessions, force=True)  # before the first request
+    runtime.tasks.append(
+        asyncio.create_task(runtime.revocations.run(runtime.sessions), name="access-revocations")
+    )
     runtime.bus.start()
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     for consumer in runtime.consumers:
@@ -322,7 +383,12 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
             Route("/metrics", metrics_endpoint),
             *definition.extra_routes,
         ],
-        middleware=[Middleware(RequestIdMiddleware), Middleware(BodyLimitMiddleware)],
+        middleware=[
+            Middleware(HeaderLimitMiddleware),
+            Middleware(RequestIdMiddleware),
+            Middleware(BodyLimitMiddleware),
+        ],
+        exception_handlers={HTTPException: _http_exception, Exception: _internal_error},
         lifespan=lifespan,
     )
     app.state.runtime = runtime
@@ -332,7 +398,25 @@ def create_app(definition: ServiceDefinition, settings: Settings | None = None) 
 async def request_principal(request: Request) -> Principal:
     """The verified caller of a plain HTTP route (uploads, downloads); raises Unauthenticated."""
     runtime: ServiceRuntime = request.app.state.runtime
-    return await runtime.verifier.principal(request.headers.get("authorization"))
+    return runtime.revocations.check(await runtime.verifier.principal(request.headers.get("authorization")))
+
+
+def http_refusal_response(status: int, reason: str) -> JSONResponse:
+    """A coded, bilingual JSON body instead of Starlette's or strawberry's plain-text refusal."""
+    status, body = http_refusal(status, reason)
+    return JSONResponse(body, status_code=status)
+
+
+async def _http_exception(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return http_refusal_response(exc.status_code, exc.detail)
+
+
+async def _internal_error(_request: Request, _exc: Exception) -> Response:
+    return JSONResponse(
+        error_body("Internal server error; it has been logged (服务器内部错误).", INTERNAL_ERROR_CODE),
+        status_code=500,
+    )
 
 
 def error_response(error: AppError, status_code: int) -> JSONResponse:

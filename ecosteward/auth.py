@@ -21,7 +21,14 @@ from jwcrypto.common import JWException
 from keycloak import KeycloakOpenID
 
 from ecosteward.config import Settings
-from ecosteward.errors import Forbidden, Unauthenticated
+from ecosteward.errors import (
+    TOKEN_EXPIRED,
+    TOKEN_INVALID,
+    TOKEN_MISSING,
+    TOKEN_UNVERIFIABLE,
+    Forbidden,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +94,13 @@ def _token_header(token: str) -> dict[str, Any]:
         padded = head + "=" * (-len(head) % 4)
         header = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, IndexError, UnicodeDecodeError) as exc:
-        raise Unauthenticated("The access token is malformed (令牌格式错误).") from exc
+        raise Unauthenticated(
+            "The access token is malformed (令牌格式错误).", reason=TOKEN_INVALID, detail="malformed"
+        ) from exc
     if not isinstance(header, dict):
-        raise Unauthenticated("The access token is malformed (令牌格式错误).")
+        raise Unauthenticated(
+            "The access token is malformed (令牌格式错误).", reason=TOKEN_INVALID, detail="malformed"
+        )
     return header
 
 
@@ -128,9 +139,11 @@ class TokenVerifier:
             except Exception as exc:
                 if self._keys is None:
                     raise Unauthenticated(
-                        "Cannot verify the token: the identity provider's keys are unavailable.",
+                        "Cannot verify the token: the identity provider's keys are unavailable"
+                        " (暂时无法验证令牌).",
                         code="UNAUTHENTICATED",
-                        reason="jwks_unavailable",
+                        reason=TOKEN_UNVERIFIABLE,
+                        detail="jwks_unavailable",
                     ) from exc
                 log.warning("JWKS refresh failed, keeping cached keys: %s", exc)
                 self._fetched_at = now
@@ -156,7 +169,11 @@ class TokenVerifier:
             await self._refresh(force=True)  # rotated keys: fetch at most every min_refresh seconds
         assert self._keys is not None
         if kid not in self._key_ids:
-            raise Unauthenticated("The access token is signed with an unknown key (签名密钥未知).")
+            raise Unauthenticated(
+                "The access token is signed with an unknown key (签名密钥未知).",
+                reason=TOKEN_INVALID,
+                detail="unknown_key",
+            )
         try:
             claims = self._openid.decode_token(
                 token,
@@ -168,28 +185,44 @@ class TokenVerifier:
         except JWException as exc:
             message = str(exc)
             if "Expired" in message:
-                raise Unauthenticated("The access token has expired (令牌已过期).", reason="expired") from exc
+                raise Unauthenticated(
+                    "The access token has expired (令牌已过期).", reason=TOKEN_EXPIRED, detail="expired"
+                ) from exc
             if "audience" in message.lower() or "'aud'" in message:
                 raise Unauthenticated(
-                    f"The access token is not meant for {self._audience} (受众不符).", reason="audience"
+                    f"The access token is not meant for {self._audience} (受众不符).",
+                    reason=TOKEN_INVALID,
+                    detail="audience",
                 ) from exc
-            raise Unauthenticated("The access token is invalid (令牌无效).", reason="invalid") from exc
+            raise Unauthenticated(
+                "The access token is invalid (令牌无效).", reason=TOKEN_INVALID, detail="invalid"
+            ) from exc
         except (ValueError, TypeError) as exc:
             raise Unauthenticated(
-                "The access token is malformed (令牌格式错误).", reason="malformed"
+                "The access token is malformed (令牌格式错误).", reason=TOKEN_INVALID, detail="malformed"
             ) from exc
         if claims.get("iss") not in self._issuers:
             raise Unauthenticated(
-                "The access token comes from an unknown issuer (签发方不符).", reason="issuer"
+                "The access token comes from an unknown issuer (签发方不符).",
+                reason=TOKEN_INVALID,
+                detail="issuer",
             )
         if claims.get("typ", "Bearer") != "Bearer":
-            raise Unauthenticated("Only access tokens are accepted (需要访问令牌).", reason="type")
+            raise Unauthenticated(
+                "Only access tokens are accepted (需要访问令牌).", reason=TOKEN_INVALID, detail="type"
+            )
         return claims
 
     async def principal(self, authorization: str | None) -> Principal:
         if not authorization:
-            raise Unauthenticated("Sign in first: no access token was sent (未登录).", reason="missing")
+            raise Unauthenticated(
+                "Sign in first: no access token was sent (未登录).", reason=TOKEN_MISSING, detail="missing"
+            )
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("Send the token as 'Authorization: Bearer <token>'.", reason="malformed")
+            raise Unauthenticated(
+                "Send the token as 'Authorization: Bearer <token>' (令牌格式错误).",
+                reason=TOKEN_INVALID,
+                detail="malformed",
+            )
         return Principal.from_claims(await self.verify(token.strip()))

@@ -20,12 +20,13 @@ from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import BadRequestError
 
 from ecosteward.events import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, service_subjects
-from ecosteward.outbox import Publisher
+from ecosteward.outbox import DUPLICATE_WINDOW, Publisher
 
 log = logging.getLogger(__name__)
 
-# JetStream de-duplicates by Nats-Msg-Id within this window; the relay's retries fall well inside it.
-DUPLICATE_WINDOW = dt.timedelta(hours=2)
+# JetStream de-duplicates by Nats-Msg-Id within DUPLICATE_WINDOW (defined with the outbox, whose
+# inbox retention must cover it); the relay's retries fall well inside it.
+__all__ = ["DUPLICATE_WINDOW", "EventBus", "NatsUnavailable"]
 STREAM_MAX_AGE = dt.timedelta(days=30)
 
 

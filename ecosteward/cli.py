@@ -21,6 +21,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ecosteward.config import load_settings
+    from ecosteward.server import MAX_HEADER_BYTES, JsonErrorH11Protocol
 
     if args.port:
         # The app reads its own port from the settings (e.g. to build download links).
@@ -33,6 +34,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port or settings.port,
         log_config=None,
         access_log=False,
+        http=JsonErrorH11Protocol,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
     return 0
 
@@ -83,13 +86,34 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
+    """Print a token; a refusal is one line on stderr and exit code 1 (no traceback)."""
+    import json
+    import urllib.error
+
     from ecosteward.devstack.components import password_token
 
-    print(
-        password_token(
-            os.environ.get("ECOSTEWARD_KEYCLOAK_URL", "http://127.0.0.1:8180"), args.username, args.password
+    keycloak = os.environ.get("ECOSTEWARD_KEYCLOAK_URL", "http://127.0.0.1:8180").rstrip("/")
+    try:
+        token = password_token(keycloak, args.username, args.password)
+    except urllib.error.HTTPError as exc:
+        try:
+            answer = json.loads(exc.read() or b"{}")
+        except ValueError:
+            answer = {}
+        why = answer.get("error_description") or answer.get("error") or f"HTTP {exc.code}"
+        print(f"ecosteward token: Keycloak refused {args.username!r}: {why} (获取令牌失败)", file=sys.stderr)
+        return 1
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        print(
+            f"ecosteward token: cannot reach Keycloak at {keycloak}: {reason} (无法连接 Keycloak)",
+            file=sys.stderr,
         )
-    )
+        return 1
+    except (ValueError, KeyError) as exc:
+        print(f"ecosteward token: Keycloak gave no access token: {exc} (未获得令牌)", file=sys.stderr)
+        return 1
+    print(token)
     return 0
 
 

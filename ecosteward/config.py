@@ -43,6 +43,12 @@ class Settings:
     consumer_max_deliver: int
     log_level: str
     extra: dict[str, str] = field(default_factory=dict)
+    outbox_retention_days: float = 7.0
+    """Published outbox rows older than this are pruned (``ECOSTEWARD_OUTBOX_RETENTION_DAYS``)."""
+    inbox_retention_days: float = 7.0
+    """Inbox rows older than this are pruned, never under the duplicate window (``ECOSTEWARD_INBOX_RETENTION_DAYS``)."""
+    event_prune_seconds: float = 3600.0
+    """How often each service prunes its outbox and inbox (``ECOSTEWARD_EVENT_PRUNE_SECONDS``)."""
 
     @property
     def jwks_url(self) -> str:
@@ -98,4 +104,7 @@ def load_settings(service: str) -> Settings:
         outbox_poll_seconds=float(_env("ECOSTEWARD_OUTBOX_POLL_SECONDS", "1.0")),
         consumer_max_deliver=int(_env("ECOSTEWARD_CONSUMER_MAX_DELIVER", "5")),
         log_level=_env("ECOSTEWARD_LOG_LEVEL", "INFO"),
+        outbox_retention_days=float(_env("ECOSTEWARD_OUTBOX_RETENTION_DAYS", "7")),
+        inbox_retention_days=float(_env("ECOSTEWARD_INBOX_RETENTION_DAYS", "7")),
+        event_prune_seconds=float(_env("ECOSTEWARD_EVENT_PRUNE_SECONDS", "3600")),
     )

@@ -163,4 +163,4 @@ def run_migrations(service: str, database_url: str, versions_dir: Path) -> None:
     """Apply the service's Alembic migrations up to head (called on start and in tests)."""
     from alembic import command
 
-    command.upgrade(alembic_config(service, database_url, versions_dir), "head")
+    command.upgrade(alembic_config(service, database_url, versions_dir), "heads")

@@ -53,6 +53,16 @@ class Unauthenticated(AppError):
     code = "UNAUTHENTICATED"
 
 
+TOKEN_MISSING = "TOKEN_MISSING"
+"""``extensions.reason`` of UNAUTHENTICATED: no token was sent — sign in."""
+TOKEN_EXPIRED = "TOKEN_EXPIRED"
+"""The token has expired — refresh it and retry."""
+TOKEN_INVALID = "TOKEN_INVALID"
+"""The token is malformed, forged, or not for this API (``extensions.detail`` says which) — sign in again."""
+TOKEN_UNVERIFIABLE = "TOKEN_UNVERIFIABLE"
+"""The identity provider's keys cannot be fetched right now — retry later."""
+
+
 class Forbidden(AppError):
     """Authenticated, but the role or data scope does not allow this (无权限)."""
 
@@ -60,3 +70,74 @@ class Forbidden(AppError):
 
 
 INTERNAL_ERROR_CODE = "INTERNAL_SERVER_ERROR"
+
+
+# ----------------------------------------------------------------------------- HTTP-level refusals
+
+HTTP_ERROR_CODES: dict[int, str] = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    431: "HEADERS_TOO_LARGE",
+    500: INTERNAL_ERROR_CODE,
+}
+"""``extensions.code`` of a refusal made before GraphQL runs, by HTTP status."""
+
+JSON_OBJECT_EXPECTED = "The request body must be a JSON object"
+
+_HTTP_REFUSALS: dict[str, tuple[int, str, str]] = {
+    # strawberry's plain-text reasons -> status, code, bilingual message
+    "Unsupported content type": (
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Send the operation as JSON with 'content-type: application/json' (请求格式应为 JSON).",
+    ),
+    "Batching is not enabled": (
+        400,
+        "BATCHING_NOT_SUPPORTED",
+        "Send one operation per request; batching is not supported (不支持批量请求).",
+    ),
+    "Unable to parse request body as JSON": (
+        400,
+        "BAD_REQUEST",
+        "The request body is not valid JSON (请求体不是有效的 JSON).",
+    ),
+    JSON_OBJECT_EXPECTED: (
+        400,
+        "BAD_REQUEST",
+        "The request body must be a JSON object with `query` (请求体应为 JSON 对象).",
+    ),
+    "No GraphQL query found in the request": (
+        400,
+        "BAD_REQUEST",
+        "The request holds no GraphQL query (请求中没有 GraphQL 查询).",
+    ),
+    "Not Found": (404, "NOT_FOUND", "Nothing is served at this path (路径不存在)."),
+    "Method Not Allowed": (405, "METHOD_NOT_ALLOWED", "This method is not allowed here (不支持该请求方法)."),
+    "GraphQL only supports GET and POST requests.": (
+        405,
+        "METHOD_NOT_ALLOWED",
+        "GraphQL is served over POST (GraphQL 仅支持 POST 请求).",
+    ),
+}
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    """The JSON body of every error answer: ``{"errors": [{"message", "extensions": {"code"}}]}``."""
+    details = {k: v for k, v in extensions.items() if v is not None}
+    return {"data": None, "errors": [{"message": message, "extensions": {"code": code, **details}}]}
+
+
+def http_refusal(status: int, reason: str) -> tuple[int, dict[str, Any]]:
+    """A bilingual, coded JSON body for a plain-text HTTP refusal (and the status to send it with)."""
+    known = _HTTP_REFUSALS.get(reason)
+    if known is not None:
+        status, code, message = known
+        return status, error_body(message, code)
+    code = HTTP_ERROR_CODES.get(status, "BAD_REQUEST" if 400 <= status < 500 else INTERNAL_ERROR_CODE)
+    chinese = "请求无效" if 400 <= status < 500 else "服务器内部错误"
+    return status, error_body(f"{reason.rstrip('.')} ({chinese}).", code)

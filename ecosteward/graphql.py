@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,15 +13,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import strawberry
+from graphql import DocumentNode, GraphQLError, ValueNode, VariableDefinitionNode, VariableNode
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
 from ecosteward.auth import Principal
-from ecosteward.errors import INTERNAL_ERROR_CODE, BadUserInput, Unauthenticated
+from ecosteward.errors import INTERNAL_ERROR_CODE, TOKEN_MISSING, BadUserInput, Unauthenticated
+from ecosteward.inputs import InputRules, argument_path_of_value, argument_path_of_variable
 from ecosteward.metrics import GRAPHQL_ERRORS, GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 
 if TYPE_CHECKING:
@@ -46,7 +48,7 @@ class RequestContext:
     def user(self) -> Principal:
         """The verified caller (the auth extension guarantees one inside resolvers)."""
         if self.principal is None:
-            raise self.auth_error or Unauthenticated("Sign in first (未登录).")
+            raise self.auth_error or Unauthenticated("Sign in first (未登录).", reason=TOKEN_MISSING)
         return self.principal
 
 
@@ -62,7 +64,9 @@ class RequireAuthentication(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context.context
         if isinstance(ctx, RequestContext) and ctx.principal is None:
-            error = ctx.auth_error or Unauthenticated("Sign in first: no access token was sent (未登录).")
+            error = ctx.auth_error or Unauthenticated(
+                "Sign in first: no access token was sent (未登录).", reason=TOKEN_MISSING
+            )
             self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
         yield
 
@@ -84,6 +88,10 @@ class ErrorCodes(SchemaExtension):
                 code = (original.extensions or {}).get("code")
                 if code is not None:
                     error.extensions = {**(error.extensions or {}), **(original.extensions or {})}
+            if code is None and error.path is None:
+                # Before execution: a bad document, or an input value graphql-core could not coerce.
+                error = _pre_execution_error(error, self.execution_context.graphql_document)
+                code = (error.extensions or {})["code"]
             if code is None:
                 if original is None:
                     code = "GRAPHQL_VALIDATION_FAILED"
@@ -100,6 +108,41 @@ class ErrorCodes(SchemaExtension):
             GRAPHQL_ERRORS.labels(service, code).inc()
             cleaned.append(error)
         result.errors = cleaned
+
+
+_VARIABLE_VALUE = re.compile(r"Variable '\$(\w+)' has invalid (?:default )?value((?:\.\w+|\[\d+\])*)")
+
+
+def _pre_execution_error(error: GraphQLError, document: DocumentNode | None) -> GraphQLError:
+    """``BAD_USER_INPUT`` naming the argument for input values, ``GRAPHQL_VALIDATION_FAILED`` otherwise."""
+    node = error.nodes[0] if error.nodes else None
+    argument: str | None = None
+    is_input = False
+    match = _VARIABLE_VALUE.match(error.message)
+    if isinstance(node, VariableDefinitionNode) and match is not None:
+        is_input = True  # variable coercion: "Variable '$x' has invalid value.path: …" (also when missing)
+        argument = argument_path_of_variable(document, match.group(1))
+        if argument is not None and match.group(2):
+            argument += match.group(2)
+    elif isinstance(node, ValueNode) and not isinstance(node, VariableNode):
+        is_input = True  # a literal of the wrong type or format (ValuesOfCorrectType)
+        argument = argument_path_of_value(document, node)
+    elif error.original_error is not None:
+        is_input = True  # raised while coercing input, before any resolver ran
+    if not is_input:
+        return GraphQLError(
+            f"{error.message} (查询语句无效)",
+            nodes=error.nodes,
+            extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
+        )
+    log.info("input refused: %s", error.message)
+    where = f"`{argument}`: " if argument else ""
+    details = {"argumentName": argument, "field": argument} if argument else {}
+    return GraphQLError(
+        f"Invalid value for {where}{error.message} (输入值无效)",
+        nodes=error.nodes,
+        extensions={**(error.extensions or {}), "code": "BAD_USER_INPUT", **details},
+    )
 
 
 class OperationMetrics(SchemaExtension):
@@ -126,6 +169,7 @@ def _service_name(ctx: Any) -> str:
 def schema_extensions() -> list[Any]:
     return [
         RequireAuthentication,
+        InputRules,
         OperationMetrics,
         ErrorCodes,
         QueryDepthLimiter(max_depth=MAX_DEPTH),
@@ -210,7 +254,7 @@ async def paginate(
     """Run ``statement`` (already filtered and ordered, with a unique tiebreaker) one page at a time."""
     size = DEFAULT_PAGE if first is None else first
     if size < 0 or size > MAX_PAGE:
-        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}.", field="first")
+        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE} (每页条数超出范围).", field="first")
     start = decode_cursor(after) + 1 if after else 0
     total = (
         await session.execute(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))

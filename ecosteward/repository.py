@@ -24,7 +24,7 @@ def parse_id(value: str | uuid.UUID, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(str(value))
     except ValueError as exc:
-        raise BadUserInput(f"{what} id {value!r} is not a valid id.", field="id") from exc
+        raise BadUserInput(f"{what} id {value!r} is not a valid id (编号无效).", field="id") from exc
 
 
 async def get_live(session: AsyncSession, model: type[M], entity_id: uuid.UUID, what: str) -> M:

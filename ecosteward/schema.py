@@ -11,6 +11,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from ecosteward.graphql import schema_extensions
+from ecosteward.inputs import SCALAR_OVERRIDES, date_window, document_text_limits
 
 # Hive's composition accepts federation up to 2.7 (it rejects strawberry's default v2.11 link).
 FEDERATION_VERSION = "2.7"
@@ -22,10 +23,13 @@ class SubgraphSchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
+        # Errors without a path arise before any resolver runs (input coercion): the client's business.
         unexpected = [
             e
             for e in errors
-            if not isinstance(e.original_error, GraphQLError) and e.original_error is not None
+            if not isinstance(e.original_error, GraphQLError)
+            and e.original_error is not None
+            and e.path is not None
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
@@ -34,14 +38,18 @@ class SubgraphSchema(strawberry.federation.Schema):
 def build_schema(
     query: type, mutation: type | None = None, types: Sequence[type] = ()
 ) -> strawberry.federation.Schema:
-    return SubgraphSchema(
+    date_window()  # a malformed ECOSTEWARD_DATE_MIN/MAX stops the service at start, not per request
+    schema = SubgraphSchema(
         query=query,
         mutation=mutation,
         types=list(types),
         extensions=schema_extensions(),
         federation_version=FEDERATION_VERSION,  # type: ignore[arg-type]
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=SCALAR_OVERRIDES,
     )
+    document_text_limits(schema._schema)  # every text input's length limit, in its description
+    return schema
 
 
 def sdl(schema: Any) -> str:

@@ -8,13 +8,16 @@ realm on the test port, or start one.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import fcntl
 import shutil
 from collections.abc import Iterator
 
 import pytest
+import time_machine
 
 from ecosteward import SERVICES
+from ecosteward.clock import CHINA
 from ecosteward.devstack.components import (
     create_databases,
     start_gateway,
@@ -24,6 +27,25 @@ from ecosteward.devstack.components import (
     start_services,
 )
 from tests.support import TEST_PORTS, WORK_DIR, Infra
+
+CHINA_CLOCK_PINS = {
+    # 00:30 on 1 July in China is still 30 June in UTC (16:30): a UTC date is a day, a quarter and a
+    # half-year early.
+    "0030-CST": dt.datetime(2026, 7, 1, 0, 30, tzinfo=CHINA),
+    # 23:30 in China is 15:30 UTC on the same day: the late-evening side of the same China date.
+    "2330-CST": dt.datetime(2026, 7, 1, 23, 30, tzinfo=CHINA),
+}
+
+
+@pytest.fixture(params=list(CHINA_CLOCK_PINS.values()), ids=list(CHINA_CLOCK_PINS))
+def china_clock(request: pytest.FixtureRequest) -> Iterator[dt.datetime]:
+    """Run a date-sensitive test at 00:30 and at 23:30 in China (time-machine; the clock keeps ticking).
+
+    Use it for every test whose answer depends on today's date; CI runs both pins on every run, whatever
+    the hour.
+    """
+    with time_machine.travel(request.param, tick=True):
+        yield request.param
 
 
 @pytest.fixture(scope="session")

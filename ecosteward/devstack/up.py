@@ -19,6 +19,7 @@ from ecosteward.devstack.components import (
     start_services,
 )
 from ecosteward.devstack.processes import ManagedProcess, StartError
+from ecosteward.devstack.supervisor import Supervisor
 
 
 def _say(message: str) -> None:
@@ -84,11 +85,8 @@ def run_up(demo: bool = True) -> int:
         _say("starting the gateway ...")
         started.append(start_gateway(ports, keycloak_url, data_dir, pid_dir))
         _say(banner(ports, keycloak_url, data_dir))
-        while not stop.wait(1.0):
-            for process in started:
-                if not process.running():
-                    _say(f"{process.name} stopped unexpectedly; see {process.log_path}\n{process.tail()}")
-                    stop.set()
+        # A crashed child is restarted with backoff; the others keep serving until Ctrl-C.
+        Supervisor(started, say=_say).run(stop)
         return 0
     except StartError as exc:
         _say(f"start failed: {exc}")

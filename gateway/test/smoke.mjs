@@ -48,6 +48,7 @@ type Query {
   node: Node
   whoami: String!
   forbidden: String
+  count(n: Int!): Int!
 }
 
 type Site @key(fields: "id") {
@@ -122,6 +123,7 @@ const ROOTS = {
     sites: () => SITES,
     node: () => deepNode(),
     whoami: (_args, ctx) => `${ctx.authorization} ${ctx.requestId}`,
+    count: ({ n }) => n,
     forbidden: () => {
       throw new GraphQLError('not allowed here', { extensions: { code: 'FORBIDDEN' } });
     },
@@ -421,7 +423,8 @@ describe('authentication', () => {
 
   test('missing token', async () => {
     const err = await expectUnauthenticated({});
-    assert.equal(err.message, 'Unauthenticated');
+    assert.equal(err.message, 'Sign in first: no access token was sent (未登录).');
+    assert.equal(err.extensions.reason, 'TOKEN_MISSING');
   });
   test('empty / non-bearer authorization header', async () => {
     await expectUnauthenticated({ headers: { authorization: 'Basic dXNlcjpwYXNz' } });
@@ -429,7 +432,8 @@ describe('authentication', () => {
   });
   test('garbage token', async () => {
     const err = await expectUnauthenticated({ token: 'not-a-jwt' });
-    assert.equal(err.message, 'Invalid authentication token provided');
+    assert.equal(err.message, 'The access token is invalid; sign in again (令牌无效).');
+    assert.equal(err.extensions.reason, 'TOKEN_INVALID');
   });
   test('token signed by another key with the realm kid', () =>
     expectUnauthenticated({ token: signJwt(claims(), { key: rogueKey.privateKey }) }));
@@ -459,6 +463,112 @@ describe('authentication', () => {
       const res = await fetch(`${gateway.url}${path}`);
       assert.equal(res.status, 200, path);
     }
+  });
+});
+
+describe('every error has a code and says why (issue 7)', () => {
+  const hasChinese = text => /[\u4e00-\u9fff]/.test(text);
+
+  test('an expired token says so (refresh), a forged one says invalid (sign in)', async () => {
+    const expired = await gql(gateway, '{ whoami }', {
+      token: validToken({ exp: Math.floor(Date.now() / 1000) - 120 }),
+    });
+    assert.equal(expired.status, 401);
+    assert.deepEqual(
+      [expired.body.errors[0].extensions.code, expired.body.errors[0].extensions.reason],
+      ['UNAUTHENTICATED', 'TOKEN_EXPIRED'],
+    );
+    assert.ok(hasChinese(expired.body.errors[0].message), expired.body.errors[0].message);
+    for (const token of [signJwt(claims(), { key: rogueKey.privateKey }), validToken({ aud: 'account' })]) {
+      const res = await gql(gateway, '{ whoami }', { token });
+      assert.equal(res.body.errors[0].extensions.reason, 'TOKEN_INVALID', JSON.stringify(res.body));
+    }
+    const header = await gql(gateway, '{ whoami }', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    assert.equal(header.body.errors[0].extensions.reason, 'TOKEN_INVALID', JSON.stringify(header.body));
+    assert.ok(hasChinese(header.body.errors[0].message));
+  });
+
+  test('an Int variable out of range is BAD_USER_INPUT naming the argument', async () => {
+    const start = received.length;
+    const res = await gql(gateway, 'query Count($big: Int!) { count(n: $big) }', {
+      token: validToken(),
+      variables: { big: 99999999999 },
+    });
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    const [error] = res.body.errors;
+    assert.equal(error.extensions.code, 'BAD_USER_INPUT', JSON.stringify(res.body));
+    assert.equal(error.extensions.argumentName, 'n');
+    assert.match(error.message, /`n`/);
+    assert.ok(hasChinese(error.message), error.message);
+    assert.equal(received.length, start, 'refused before reaching a subgraph');
+  });
+
+  test('a literal out of range is BAD_USER_INPUT naming the argument', async () => {
+    const res = await gql(gateway, '{ count(n: 99999999999) }', { token: validToken() });
+    const [error] = res.body.errors;
+    assert.equal(error.extensions.code, 'BAD_USER_INPUT', JSON.stringify(res.body));
+    assert.equal(error.extensions.argumentName, 'n');
+  });
+
+  test('content-type text/plain is 415 with a JSON body', async () => {
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: `Bearer ${validToken()}` },
+      body: JSON.stringify({ query: '{ whoami }' }),
+    });
+    assert.equal(res.status, 415);
+    const body = await res.json();
+    assert.equal(body.errors[0].extensions.code, 'UNSUPPORTED_MEDIA_TYPE', JSON.stringify(body));
+    assert.ok(hasChinese(body.errors[0].message));
+  });
+
+  test('unknown paths are 404 with a JSON body', async () => {
+    const res = await fetch(`${gateway.url}/no/such/path`);
+    assert.equal(res.status, 404);
+    const body = await res.json();
+    assert.equal(body.errors[0].extensions.code, 'NOT_FOUND', JSON.stringify(body));
+  });
+
+  test('a body over the limit is PAYLOAD_TOO_LARGE', async () => {
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${validToken()}` },
+      body: JSON.stringify({ query: '{ whoami }', variables: { pad: 'x'.repeat(6 * 1024 * 1024) } }),
+    });
+    assert.equal(res.status, 413);
+    const body = await res.json();
+    assert.equal(body.errors[0].extensions.code, 'PAYLOAD_TOO_LARGE', JSON.stringify(body));
+    assert.ok(hasChinese(body.errors[0].message), body.errors[0].message);
+  });
+
+  test('batching is refused with a code', async () => {
+    const res = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${validToken()}` },
+      body: JSON.stringify([{ query: '{ whoami }' }, { query: '{ whoami }' }]),
+    });
+    const body = await res.json();
+    assert.equal(res.status, 400);
+    assert.ok(body.errors[0].extensions.code, JSON.stringify(body));
+  });
+
+  test('oversized headers are 431 with a JSON body', async () => {
+    const { request } = await import('node:http');
+    const { port } = new URL(gateway.url);
+    const answer = await new Promise((resolveAnswer, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port, path: '/graphql', method: 'GET', headers: { 'x-pad': 'a'.repeat(40_000) } },
+        res => {
+          let text = '';
+          res.on('data', d => (text += d));
+          res.on('end', () => resolveAnswer({ status: res.statusCode, text }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(answer.status, 431);
+    assert.equal(JSON.parse(answer.text).errors[0].extensions.code, 'HEADERS_TOO_LARGE');
   });
 });
 

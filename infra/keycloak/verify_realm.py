@@ -14,6 +14,7 @@ Checks:
 Usage: python verify_realm.py [--url http://127.0.0.1:8180] [--realm ecosteward]
 Requires: python-keycloak, httpx. Exit code 0 on success, 1 on failure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,10 +81,17 @@ def verify_users(c: Checker, http: httpx.Client, token_url: str, userinfo_url: s
     for username, (role, expected) in DEMO_USERS.items():
         print(f"user {username}:")
         try:
-            tok = token_request(http, token_url, {
-                "grant_type": "password", "client_id": CLI_CLIENT,
-                "username": username, "password": PASSWORD, "scope": "openid",
-            })
+            tok = token_request(
+                http,
+                token_url,
+                {
+                    "grant_type": "password",
+                    "client_id": CLI_CLIENT,
+                    "username": username,
+                    "password": PASSWORD,
+                    "scope": "openid",
+                },
+            )
         except Exception as exc:
             c.check(False, f"{username}: password grant via {CLI_CLIENT} ({exc})")
             continue
@@ -93,7 +101,10 @@ def verify_users(c: Checker, http: httpx.Client, token_url: str, userinfo_url: s
         roles = at.get("realm_access", {}).get("roles", [])
         c.check(role in roles, f"{username}: realm_access.roles contains {role}")
         others = {r for _, (r, _) in DEMO_USERS.items()} - {role}
-        c.check(not (others & set(roles)), f"{username}: no other EcoSteward roles ({sorted(others & set(roles))})")
+        c.check(
+            not (others & set(roles)),
+            f"{username}: no other EcoSteward roles ({sorted(others & set(roles))})",
+        )
         actual = {k: at[k] for k in SCOPE_CLAIMS if k in at}
         c.check(actual == expected, f"{username}: access-token scope claims {actual} == {expected}")
         if "id_token" in tok:
@@ -110,29 +121,44 @@ def verify_users(c: Checker, http: httpx.Client, token_url: str, userinfo_url: s
 def verify_provisioner(c: Checker, http: httpx.Client, url: str, realm: str, token_url: str) -> None:
     print("provisioner:")
     try:
-        tok = token_request(http, token_url, {
-            "grant_type": "client_credentials", "client_id": PROVISIONER_CLIENT,
-            "client_secret": PROVISIONER_SECRET,
-        })
+        tok = token_request(
+            http,
+            token_url,
+            {
+                "grant_type": "client_credentials",
+                "client_id": PROVISIONER_CLIENT,
+                "client_secret": PROVISIONER_SECRET,
+            },
+        )
     except Exception as exc:
         c.check(False, f"client_credentials for {PROVISIONER_CLIENT} ({exc})")
         return
     at = decode_jwt(tok["access_token"])
-    c.check(API_AUDIENCE not in aud_list(at),
-            f"provisioner token aud {aud_list(at)} does NOT contain {API_AUDIENCE}")
+    c.check(
+        API_AUDIENCE not in aud_list(at),
+        f"provisioner token aud {aud_list(at)} does NOT contain {API_AUDIENCE}",
+    )
     mgmt = set(at.get("resource_access", {}).get("realm-management", {}).get("roles", []))
-    c.check({"manage-users", "view-users", "query-users"} <= mgmt,
-            f"provisioner has realm-management roles {sorted(mgmt)}")
+    c.check(
+        {"manage-users", "view-users", "query-users"} <= mgmt,
+        f"provisioner has realm-management roles {sorted(mgmt)}",
+    )
 
     conn = KeycloakOpenIDConnection(
-        server_url=url, realm_name=realm, user_realm_name=realm,
-        client_id=PROVISIONER_CLIENT, client_secret_key=PROVISIONER_SECRET, verify=True,
+        server_url=url,
+        realm_name=realm,
+        user_realm_name=realm,
+        client_id=PROVISIONER_CLIENT,
+        client_secret_key=PROVISIONER_SECRET,
+        verify=True,
     )
     admin = KeycloakAdmin(connection=conn)
     try:
         users = admin.get_users({})
         names = {u["username"] for u in users}
-        c.check(set(DEMO_USERS) <= names, f"KeycloakAdmin.get_users lists all demo users ({len(users)} users)")
+        c.check(
+            set(DEMO_USERS) <= names, f"KeycloakAdmin.get_users lists all demo users ({len(users)} users)"
+        )
     except Exception as exc:
         c.check(False, f"KeycloakAdmin.get_users ({exc!r})")
         return
@@ -141,16 +167,25 @@ def verify_provisioner(c: Checker, http: httpx.Client, url: str, realm: str, tok
     agency = str(uuid.uuid4())
     user_id = None
     try:
-        user_id = admin.create_user({
-            "username": username, "email": f"{username}@demo.ecosteward.local",
-            "firstName": "Verify", "lastName": "Temp", "enabled": True, "emailVerified": True,
-            "attributes": {"agency_id": [agency]},
-            "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
-        }, exist_ok=False)
+        user_id = admin.create_user(
+            {
+                "username": username,
+                "email": f"{username}@demo.ecosteward.local",
+                "firstName": "Verify",
+                "lastName": "Temp",
+                "enabled": True,
+                "emailVerified": True,
+                "attributes": {"agency_id": [agency]},
+                "credentials": [{"type": "password", "value": PASSWORD, "temporary": False}],
+            },
+            exist_ok=False,
+        )
         c.check(bool(user_id), f"KeycloakAdmin.create_user {username}")
         got = admin.get_user(user_id)
-        c.check(got.get("attributes", {}).get("agency_id") == [agency],
-                f"created user keeps attribute agency_id={agency} (got {got.get('attributes')})")
+        c.check(
+            got.get("attributes", {}).get("agency_id") == [agency],
+            f"created user keeps attribute agency_id={agency} (got {got.get('attributes')})",
+        )
         # Assign a realm role (what provisioning code will do for agency_staff etc.).
         # NOTE: the provisioner only has manage/view/query-users, so GET /roles/{name}
         # (admin.get_realm_role) is 403 (needs view-realm). Take the role representation
@@ -164,13 +199,22 @@ def verify_provisioner(c: Checker, http: httpx.Client, url: str, realm: str, tok
             c.check(False, f"provisioner can assign realm role agency_staff ({exc!r})")
         # The new user's token should carry the claim.
         try:
-            utok = token_request(http, token_url, {
-                "grant_type": "password", "client_id": CLI_CLIENT,
-                "username": username, "password": PASSWORD,
-            })
+            utok = token_request(
+                http,
+                token_url,
+                {
+                    "grant_type": "password",
+                    "client_id": CLI_CLIENT,
+                    "username": username,
+                    "password": PASSWORD,
+                },
+            )
             uat = decode_jwt(utok["access_token"])
-            c.check(uat.get("agency_id") == agency and "agency_staff" in uat.get("realm_access", {}).get("roles", []),
-                    "provisioned user's token has agency_id + agency_staff")
+            c.check(
+                uat.get("agency_id") == agency
+                and "agency_staff" in uat.get("realm_access", {}).get("roles", []),
+                "provisioned user's token has agency_id + agency_staff",
+            )
         except Exception as exc:
             c.check(False, f"provisioned user can log in ({exc})")
     except Exception as exc:

@@ -81,7 +81,8 @@ def tenths_at_least(score: Decimal) -> int:
     """
     if not score.is_finite():
         raise ValidationFailed(
-            "The score is not valid.", [{"field": "minScore", "message": "Give a number."}]
+            "The score is not valid (分数有误).",
+            [{"field": "minScore", "message": "Give a number (请填写数字)."}],
         )
     clamped = min(max(score, MIN_SCORE), MAX_SCORE + SCORE_STEP)
     return int((clamped * 10).to_integral_value(rounding=ROUND_CEILING))

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.errors import BadUserInput, Conflict
+from ecosteward.errors import BadUserInput, Conflict, NotFound
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.references import Agency, ServiceContract
 from ecosteward.repository import get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
-from ecosteward.scope import Scope, check_in_scope, restrict
+from ecosteward.scope import in_scope, restrict
 from ecosteward.uniqueness import add_unique
 from services.appraisal import domain
 from services.appraisal.events import emit_appraisal
@@ -77,16 +77,20 @@ class Appraisal:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Appraisal:
+        """Used by ``appraisal(id)`` and ``_entities`` alike: one rule for both."""
         ctx = context_of(info)
+        caller_scope = domain.data_scope(ctx.user)  # a role that sees none: FORBIDDEN before any look-up
+        appraisal_id = parse_id(id, "Appraisal")
         async with ctx.runtime.sessions() as session:
-            row = await get_live(session, AppraisalRow, parse_id(id, "Appraisal"), "Appraisal")
-        _check_scope(domain.data_scope(ctx.user), row)
+            row = await session.get(AppraisalRow, appraisal_id)
+        if (
+            row is None
+            or row.deleted_at is not None
+            or not in_scope(caller_scope, domain.owners(row.agency_id, row.jurisdiction_id))
+        ):
+            # "Not yours" answers like "not there", so ids cannot be probed.
+            raise NotFound(f"Appraisal {appraisal_id} does not exist (不存在).", id=str(appraisal_id))
         return cls.from_row(row)
-
-
-def _check_scope(caller_scope: Scope, row: AppraisalRow) -> None:
-    owners = domain.owners(row.agency_id, row.jurisdiction_id)
-    check_in_scope(caller_scope, owners, "This appraisal is outside your scope (超出数据范围).")
 
 
 _SCOPE_COLUMNS = {"agency_id": AppraisalRow.agency_id, "jurisdiction_id": AppraisalRow.jurisdiction_id}

@@ -7,7 +7,8 @@ Published:
 
 Consumed:
 - ``ecosteward.registry.jurisdiction.*`` → the local jurisdictions copy (validates registrations);
-- ``ecosteward.registry.contract.*`` → the local contract scopes (which agency sees which sources);
+- ``ecosteward.registry.contract.*`` → the local contract scopes (which agency sees which sources,
+  only inside each contract's managing jurisdiction);
 - its own ``enterprise.*`` events → the enterprise's Keycloak account (desired state, synced by a job).
 """
 
@@ -25,17 +26,35 @@ from services.archive.models import ACCOUNTS, ContractScopeRow, EnterpriseRow, K
 async def on_jurisdiction_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
     data = event.data
     jurisdiction_id = uuid.UUID(str(data["id"]))
+    # The kind decides how far a contract it manages may reach (district: the whole district).
+    kind = str(data["kind"]) if data.get("kind") else None
     row = await uow.session.get(KnownJurisdictionRow, jurisdiction_id)
     if row is None:
         uow.session.add(
-            KnownJurisdictionRow(id=jurisdiction_id, code=str(data["code"]), name=str(data["name"]))
+            KnownJurisdictionRow(
+                id=jurisdiction_id, code=str(data["code"]), name=str(data["name"]), kind=kind
+            )
         )
     else:
         row.code, row.name = str(data["code"]), str(data["name"])
+        if kind is not None:
+            row.kind = kind
+
+
+def _optional_uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 async def on_contract_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
-    """Keep which agency serves which jurisdictions/enterprises, and whether the contract is live."""
+    """Keep which agency serves which jurisdictions/enterprises, and whether the contract is live.
+
+    The scope is stored as announced, with the managing jurisdiction (``jurisdiction_id``); it is
+    intersected with it whenever it is used (:mod:`services.archive.access`), so a scope reaching
+    outside it grants nothing there, and a missing or malformed managing jurisdiction grants nothing.
+    """
     data = event.data
     contract_id = uuid.UUID(event.subject)
     row = await uow.session.get(ContractScopeRow, contract_id)
@@ -43,6 +62,7 @@ async def on_contract_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
         row = ContractScopeRow(id=contract_id, agency_id=uuid.UUID(str(data["agency_id"])))
         uow.session.add(row)
     row.status = str(data["status"])
+    row.managing_jurisdiction_id = _optional_uuid(data.get("jurisdiction_id"))
     row.jurisdiction_ids = [str(x) for x in data.get("scope_jurisdiction_ids") or []]
     row.enterprise_ids = [str(x) for x in data.get("scope_enterprise_ids") or []]
 

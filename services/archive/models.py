@@ -30,6 +30,9 @@ class KnownJurisdictionRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32))
     name: Mapped[str] = mapped_column(sa.String(120))
+    # DISTRICT, TOWN, STREET or PARK; null for rows kept before kinds were recorded (then it covers
+    # only itself when it manages a contract).
+    kind: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
 
 
 class EnterpriseRow(EntityMixin, Base):
@@ -71,7 +74,8 @@ class ContractScopeRow(Base):
     """Local copy of a registry contract's service scope, kept from ``registry.contract.*`` events.
 
     Agency staff see only the enterprises their agency's live contracts cover: the contract's
-    jurisdictions as a whole and its explicit enterprise list (分片区).
+    jurisdictions as a whole and its explicit enterprise list (分片区), both intersected at query time
+    with the managing jurisdiction (:mod:`services.archive.contract_scope`).
     """
 
     __tablename__ = "contract_scopes"
@@ -79,6 +83,9 @@ class ContractScopeRow(Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
     agency_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
     status: Mapped[str] = mapped_column(sa.String(16))
+    # The contract's managing department's jurisdiction (the event's ``jurisdiction_id``): the scope
+    # counts only inside it. Null (rows from before it was kept): the contract grants nothing.
+    managing_jurisdiction_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid, nullable=True)
     jurisdiction_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     enterprise_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 

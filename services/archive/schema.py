@@ -16,7 +16,7 @@ from strawberry.types import Info
 from ecosteward.errors import BadUserInput, Forbidden
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.references import Jurisdiction
-from ecosteward.repository import children, contains, get_live, live, order_by, parse_id
+from ecosteward.repository import children, contains, live, order_by, parse_id
 from ecosteward.schema import build_schema
 from services.archive import access, service
 from services.archive.areas import contributions
@@ -134,11 +134,8 @@ class Enterprise:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Enterprise:
-        ctx = context_of(info)
-        async with ctx.runtime.sessions() as session:
-            row = await get_live(session, EnterpriseRow, parse_id(id, "Enterprise"), "Enterprise")
-            await access.check_access(session, ctx.user, row)
-        return cls.from_row(row)
+        """``_entities`` and ``enterprise(id)``: one rule (:func:`access.load_visible_enterprise`)."""
+        return cls.from_row(await access.load_visible_enterprise(info, parse_id(id, "Enterprise")))
 
 
 @strawberry.input(description="A rectangle on the map, in WGS-84 degrees.")
@@ -205,9 +202,13 @@ class UpdateEnterpriseInput:
 
 def _box_clause(box: BoundingBox) -> Any:
     if not (box.min_latitude <= box.max_latitude and box.min_longitude <= box.max_longitude):
-        raise BadUserInput("The bounding box is inverted (min must not exceed max).", field="boundingBox")
+        raise BadUserInput(
+            "The bounding box is inverted: min must not exceed max (范围框无效).", field="boundingBox"
+        )
     if box.max_latitude - box.min_latitude > 10 or box.max_longitude - box.min_longitude > 10:
-        raise BadUserInput("The bounding box may span at most 10 degrees each way.", field="boundingBox")
+        raise BadUserInput(
+            "The bounding box may span at most 10 degrees each way (范围框过大).", field="boundingBox"
+        )
     return sa.and_(
         EnterpriseRow.latitude.between(box.min_latitude, box.max_latitude),
         EnterpriseRow.longitude.between(box.min_longitude, box.max_longitude),
@@ -264,7 +265,10 @@ def _feature(row: EnterpriseRow) -> dict[str, Any]:
 
 @strawberry.type(description="Archive queries: enterprises and the map.")
 class EnterpriseQuery:
-    @strawberry.field(description="One enterprise by id (within your scope).")
+    @strawberry.field(
+        description="One enterprise by id, within your scope (NOT_FOUND alike for an unknown id and for one "
+        "outside your scope)."
+    )
     async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise:
         return await Enterprise.resolve_reference(info, id)
 
@@ -363,9 +367,7 @@ class EnterpriseMutation:
             "permit_category": input.permit_category.value if input.permit_category else None,
         }
         async with ctx.runtime.unit_of_work() as uow:
-            access.check_can_edit(
-                ctx.user, await get_live(uow.session, EnterpriseRow, enterprise_id, "Enterprise")
-            )
+            access.check_can_edit(ctx.user, await access.get_enterprise(uow.session, enterprise_id))
             row = await service.update_enterprise(uow, enterprise_id, changes)
         return Enterprise.from_row(row)
 
@@ -379,9 +381,7 @@ class EnterpriseMutation:
         ctx = context_of(info)
         enterprise_id = parse_id(id, "Enterprise")
         async with ctx.runtime.unit_of_work() as uow:
-            access.check_can_edit(
-                ctx.user, await get_live(uow.session, EnterpriseRow, enterprise_id, "Enterprise")
-            )
+            access.check_can_edit(ctx.user, await access.get_enterprise(uow.session, enterprise_id))
             row = await service.change_status(uow, ctx.user, enterprise_id, status.value, reason)
         return Enterprise.from_row(row)
 

@@ -49,7 +49,7 @@ def master_data_problems(
 ) -> list[dict[str, str]]:
     problems = []
     if not name.strip():
-        problems.append({"field": "name", "message": "A name is required."})
+        problems.append({"field": "name", "message": "A name is required (须填写名称)."})
     if (
         industry_code.strip()
         and (problem := domain.industry_code_problem(industry_code.strip().upper())) is not None
@@ -167,7 +167,8 @@ async def change_status(
         )
     if not reason.strip():
         raise ValidationFailed(
-            "A reason is required (须填写原因).", [{"field": "reason", "message": "A reason is required."}]
+            "A reason is required (须填写原因).",
+            [{"field": "reason", "message": "A reason is required (须填写原因)."}],
         )
     now = utcnow()
     uow.session.add(

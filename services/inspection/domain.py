@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from ecosteward import scope
 from ecosteward.auth import Principal
-from ecosteward.errors import Forbidden, ValidationFailed
+from ecosteward.errors import Forbidden, NotFound, ValidationFailed
 from ecosteward.scope import Scope, ScopePolicy
 
 FINDING_CATEGORIES: dict[str, str] = {
@@ -90,16 +92,21 @@ def recording_agency(user: Principal, requested: uuid.UUID | None) -> uuid.UUID:
     if requested is None:
         raise ValidationFailed(
             "Name the agency whose inspection this is (请指定服务机构).",
-            [{"field": "agencyId", "message": "Required when a bureau officer records an inspection."}],
+            [
+                {
+                    "field": "agencyId",
+                    "message": "Required when a bureau officer records an inspection (须指定服务机构).",
+                }
+            ],
         )
     return requested
 
 
 def _text_problem(value: str, field: str, label: str, limit: int, required: bool) -> dict[str, str] | None:
     if required and not value.strip():
-        return {"field": field, "message": f"{label} is required."}
+        return {"field": field, "message": f"{label} is required (必填)."}
     if len(value) > limit:
-        return {"field": field, "message": f"{label} has at most {limit} characters."}
+        return {"field": field, "message": f"{label} has at most {limit} characters (内容过长)."}
     return None
 
 
@@ -161,3 +168,142 @@ def check_finding(
     problems = finding_violations(handling_class, deadline, visited_on, description, legal_basis)
     if problems:
         raise ValidationFailed("The finding is not valid (问题记录有误).", problems)
+
+
+# ------------------------------------------------------------------------------ field-work rule
+
+
+LIVE_CONTRACT_STATES = ("SIGNED", "FILED", "RETURNED", "ACTIVE")
+"""A contract allows field work from signing until it ends or is terminated (as in the archive)."""
+
+DISTRICT_KIND = "DISTRICT"
+"""The district (区) manages every enterprise; any other unit only its own."""
+
+AGENCY_ROLES = ("agency_staff", "agency_admin")
+
+
+@dataclass(frozen=True)
+class ContractScope:
+    """What one service contract (委托合同) lets its agency work on."""
+
+    agency_id: uuid.UUID
+    managing_jurisdiction_id: uuid.UUID
+    managed_by_district: bool
+    status: str
+    starts_on: dt.date
+    ends_on: dt.date
+    jurisdiction_ids: frozenset[uuid.UUID]
+    enterprise_ids: frozenset[uuid.UUID]
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_CONTRACT_STATES
+
+    def covers(self, enterprise_id: uuid.UUID, jurisdiction_id: uuid.UUID) -> bool:
+        """Whether the scope names the enterprise (itself or its jurisdiction) *and* it lies in the
+        managing jurisdiction: a scope reaching beyond its managing unit never widens access."""
+        named = enterprise_id in self.enterprise_ids or jurisdiction_id in self.jurisdiction_ids
+        managed = self.managed_by_district or jurisdiction_id == self.managing_jurisdiction_id
+        return named and managed
+
+    def in_term(self, day: dt.date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+
+@dataclass(frozen=True)
+class Permit:
+    """A work permit (工作证) as far as the rule needs it."""
+
+    valid_from: dt.date
+    valid_to: dt.date
+    revoked_on: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        """Valid from its first to its last day inclusive, unless revoked on or before ``day``."""
+        if self.revoked_on is not None and self.revoked_on <= day:
+            return False
+        return self.valid_from <= day <= self.valid_to
+
+
+def is_agency_caller(user: Principal) -> bool:
+    """Whether the field-work rule applies: an agency role, not the bureau (which sees everything)."""
+    return user.has_role(*AGENCY_ROLES) and not user.has_role("bureau_officer")
+
+
+def enterprise_not_found(enterprise_id: uuid.UUID) -> NotFound:
+    """The one answer for an unknown enterprise and one the caller may not see (ids cannot be probed)."""
+    return NotFound(f"Enterprise {enterprise_id} does not exist (企业不存在).", id=str(enterprise_id))
+
+
+def covering_contracts(
+    contracts: Iterable[ContractScope],
+    agency_id: uuid.UUID,
+    enterprise_id: uuid.UUID,
+    jurisdiction_id: uuid.UUID,
+) -> list[ContractScope]:
+    """The agency's live contracts whose (bounded) scope covers the enterprise."""
+    return [
+        c
+        for c in contracts
+        if c.agency_id == agency_id and c.live and c.covers(enterprise_id, jurisdiction_id)
+    ]
+
+
+def agency_sees_enterprise(
+    contracts: Iterable[ContractScope],
+    agency_id: uuid.UUID,
+    enterprise_id: uuid.UUID,
+    jurisdiction_id: uuid.UUID,
+) -> bool:
+    """The archive's rule for agency users: a live contract of their agency covers the enterprise."""
+    return bool(covering_contracts(contracts, agency_id, enterprise_id, jurisdiction_id))
+
+
+def check_field_work(
+    agency_id: uuid.UUID,
+    enterprise_id: uuid.UUID,
+    jurisdiction_id: uuid.UUID,
+    day: dt.date,
+    contracts: Iterable[ContractScope],
+    permits: Iterable[Permit],
+    *,
+    hide_unseen: bool = True,
+) -> None:
+    """The rule for field work by an agency (现场工作): contract scope, then the person's work permit.
+
+    - no live contract of the agency covers the enterprise: NOT_FOUND (``hide_unseen``: the enterprise
+      is invisible to the caller, and an unknown id answers the same) or OUT_OF_CONTRACT_SCOPE;
+    - none of those contracts runs on ``day``: OUT_OF_CONTRACT_SCOPE;
+    - none of the caller's permits is valid on ``day``: PERMIT_INVALID.
+    """
+    covering = covering_contracts(contracts, agency_id, enterprise_id, jurisdiction_id)
+    if not covering and hide_unseen:
+        raise enterprise_not_found(enterprise_id)
+    if not any(c.in_term(day) for c in covering):
+        raise Forbidden(
+            f"No signed contract of your agency covers this enterprise on {day.isoformat()} "
+            "(不在本机构有效委托合同范围内).",
+            code="OUT_OF_CONTRACT_SCOPE",
+        )
+    if not any(p.valid_on(day) for p in permits):
+        raise Forbidden(
+            f"You hold no valid work permit on {day.isoformat()} (无有效工作证，不得开展现场工作).",
+            code="PERMIT_INVALID",
+        )
+
+
+def enterprise_visible(
+    user: Principal,
+    enterprise_id: uuid.UUID,
+    jurisdiction_id: uuid.UUID,
+    contracts: Iterable[ContractScope],
+) -> bool:
+    """Whether ``user`` may resolve the enterprise here: the archive's by-id rule (the bureau all, a
+    town its own, an enterprise itself, an agency what its live contracts cover); FORBIDDEN for
+    roles that see none."""
+    if not may_see_enterprise(user, enterprise_id, jurisdiction_id):
+        return False
+    caller_scope = data_scope(user)
+    if "agency_id" in caller_scope:
+        return agency_sees_enterprise(contracts, caller_scope["agency_id"], enterprise_id, jurisdiction_id)
+    return True

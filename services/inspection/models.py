@@ -71,3 +71,54 @@ class FindingRow(EntityMixin, Base):
     handling_class: Mapped[str] = mapped_column(sa.String(20))
     deadline: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     status: Mapped[str] = mapped_column(sa.String(16))
+
+
+class KnownJurisdictionRow(Base):
+    """Local copy of the registry's jurisdictions (only what the contract rule needs: the kind).
+
+    A contract managed by the district (kind ``DISTRICT``) may cover any enterprise; one managed by
+    a town, street or park committee only that unit's own (合同范围以管理单位辖区为限).
+    """
+
+    __tablename__ = "known_jurisdictions"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+
+
+class ContractScopeRow(Base):
+    """Local copy of a registry service contract (委托合同), kept from ``registry.contract.*`` events.
+
+    What an agency's field work is allowed on: the contract's state and term, its managing
+    jurisdiction (``jurisdiction_id``) and its scope (jurisdictions as a whole, explicit enterprises).
+    """
+
+    __tablename__ = "contract_scopes"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+    jurisdiction_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    status: Mapped[str] = mapped_column(sa.String(16))
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date] = mapped_column(sa.Date)
+    scope_jurisdiction_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    scope_enterprise_ids: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+
+
+class WorkPermitRow(Base):
+    """Local copy of a registry work permit (工作证), kept from ``registry.permit.*`` events.
+
+    Keyed to the holder by ``staff_username``: the same name is the holder's Keycloak account, so a
+    caller's token (``preferred_username`` and ``agency_id``) finds its permits without a staff copy.
+    """
+
+    __tablename__ = "work_permits"
+    __table_args__ = (sa.Index("ix_work_permits_holder", "staff_username", "agency_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    staff_username: Mapped[str] = mapped_column(sa.String(120))
+    agency_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid)
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date)
+    valid_to: Mapped[dt.date] = mapped_column(sa.Date)
+    revoked_on: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)

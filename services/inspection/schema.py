@@ -5,20 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.errors import BadUserInput, Forbidden, NotFound
+from ecosteward.errors import NotFound
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.references import Agency, Jurisdiction
 from ecosteward.repository import get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
-from ecosteward.scope import Scope, check_in_scope, restrict
-from services.inspection import domain
+from ecosteward.scope import Scope, in_scope, restrict
+from services.inspection import access, domain
 from services.inspection.events import emit_finding_recorded, emit_inspection_recorded
 from services.inspection.models import FindingRow, InspectionRow, KnownEnterpriseRow
 
@@ -112,16 +113,21 @@ class Enterprise:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Enterprise:
+        """The archive's by-id rule; an enterprise out of scope answers like an unknown one."""
         ctx = context_of(info)
+        caller_scope = domain.data_scope(ctx.user)  # a role that sees none: FORBIDDEN before any look-up
         enterprise_id = parse_id(id, "Enterprise")
         async with ctx.runtime.sessions() as session:
             known = await session.get(KnownEnterpriseRow, enterprise_id)
-        if known is None:
-            raise NotFound(
-                f"Enterprise {enterprise_id} is not known here yet (企业不存在).", id=str(enterprise_id)
-            )
-        if not domain.may_see_enterprise(ctx.user, known.id, known.jurisdiction_id):
-            raise Forbidden("This enterprise is outside your scope (超出数据范围).")
+        contracts = (
+            await access.request_agency_contracts(info, caller_scope["agency_id"])
+            if known is not None and "agency_id" in caller_scope
+            else []
+        )
+        if known is None or not domain.enterprise_visible(
+            ctx.user, known.id, known.jurisdiction_id, contracts
+        ):
+            raise domain.enterprise_not_found(enterprise_id)
         return cls(id=strawberry.ID(str(known.id)))
 
 
@@ -180,10 +186,13 @@ class Inspection:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Inspection:
+        """Used by ``inspection(id)`` and ``_entities`` alike: one rule for both."""
         ctx = context_of(info)
+        caller_scope = domain.data_scope(ctx.user)
         async with ctx.runtime.sessions() as session:
-            row = await get_live(session, InspectionRow, parse_id(id, "Inspection"), "Inspection")
-        _check_scope(domain.data_scope(ctx.user), row)
+            row = await _get_visible(
+                session, InspectionRow, parse_id(id, "Inspection"), "Inspection", caller_scope
+            )
         return cls.from_row(row)
 
 
@@ -230,19 +239,32 @@ class Finding:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Finding:
+        """Used by ``finding(id)`` and ``_entities`` alike: one rule for both."""
         ctx = context_of(info)
+        caller_scope = domain.data_scope(ctx.user)
         async with ctx.runtime.sessions() as session:
-            row = await get_live(session, FindingRow, parse_id(id, "Finding"), "Finding")
-        _check_scope(domain.data_scope(ctx.user), row)
+            row = await _get_visible(session, FindingRow, parse_id(id, "Finding"), "Finding", caller_scope)
         return cls.from_row(row)
 
 
 # ------------------------------------------------------------------------------------------ scope
 
 
-def _check_scope(caller_scope: Scope, row: InspectionRow | FindingRow) -> None:
-    owners = domain.owners(row.enterprise_id, row.agency_id, row.jurisdiction_id)
-    check_in_scope(caller_scope, owners, "This record is outside your scope (超出数据范围).")
+R = TypeVar("R", InspectionRow, FindingRow)
+
+
+async def _get_visible(
+    session: AsyncSession, model: type[R], row_id: uuid.UUID, what: str, caller_scope: Scope
+) -> R:
+    """The live row if the caller may see it; NOT_FOUND alike for "not there" and "not yours"."""
+    row = await session.get(model, row_id)
+    if (
+        row is None
+        or row.deleted_at is not None
+        or not in_scope(caller_scope, domain.owners(row.enterprise_id, row.agency_id, row.jurisdiction_id))
+    ):
+        raise NotFound(f"{what} {row_id} does not exist (不存在).", id=str(row_id))
+    return row
 
 
 def _scoped(
@@ -465,10 +487,15 @@ class Mutation:
         async with ctx.runtime.unit_of_work() as uow:
             enterprise = await uow.session.get(KnownEnterpriseRow, enterprise_id)
             if enterprise is None:
-                raise BadUserInput(
-                    "Unknown enterprise: the archive has not announced it (企业不存在).",
-                    code="UNKNOWN_ENTERPRISE",
-                    field="enterpriseId",
+                raise domain.enterprise_not_found(enterprise_id)
+            if domain.is_agency_caller(user):
+                domain.check_field_work(
+                    agency_id,
+                    enterprise.id,
+                    enterprise.jurisdiction_id,
+                    input.visited_on,
+                    await access.agency_contracts(uow.session, agency_id),
+                    await access.permits_of(uow.session, user.username, agency_id),
                 )
             row = InspectionRow(
                 enterprise_id=enterprise_id,
@@ -490,10 +517,24 @@ class Mutation:
     )
     async def record_finding(self, info: Info, input: RecordFindingInput) -> Finding:
         ctx = context_of(info)
+        user = ctx.user
         inspection_id = parse_id(input.inspection_id, "Inspection")
+        caller_scope = domain.data_scope(user)
         async with ctx.runtime.unit_of_work() as uow:
-            inspection = await get_live(uow.session, InspectionRow, inspection_id, "Inspection")
-            _check_scope(domain.data_scope(ctx.user), inspection)
+            inspection = await _get_visible(
+                uow.session, InspectionRow, inspection_id, "Inspection", caller_scope
+            )
+            if domain.is_agency_caller(user):
+                # A finding is field work on the visit's day: the contract and the permit must hold then.
+                domain.check_field_work(
+                    inspection.agency_id,
+                    inspection.enterprise_id,
+                    inspection.jurisdiction_id,
+                    inspection.visited_on,
+                    await access.agency_contracts(uow.session, inspection.agency_id),
+                    await access.permits_of(uow.session, user.username, inspection.agency_id),
+                    hide_unseen=False,
+                )
             domain.check_finding(
                 input.handling_class.name,
                 input.deadline,

@@ -70,7 +70,7 @@ async def load(runtime: ServiceRuntime) -> None:
             agency_id=DEMO_AGENCY_ID,  # the demo users' agency_id claim points at it
         )
         for name, username, title, professional, manager in STAFF:
-            await service.add_staff(
+            staff = await service.add_staff(
                 uow,
                 DEMO_AGENCY_ID,
                 service.StaffInput(
@@ -85,8 +85,21 @@ async def load(runtime: ServiceRuntime) -> None:
                     qualifications=["环境影响评价工程师"] if title in domain.SENIOR_OR_HIGHER else [],
                 ),
             )
+            if username == "demo-agency-staff":
+                field_staff = staff
         await service.change_agency_status(
             uow, SYSTEM, DEMO_AGENCY_ID, domain.AgencyStatus.ADMITTED, "demo: meets every rule"
+        )
+        # The demo field worker holds a work permit from the demo town, so the demo can record visits.
+        year = china_today().year
+        await service.issue_permit(
+            uow,
+            SYSTEM,
+            field_staff.id,
+            DEMO_AGENCY_ID,
+            DEMO_JURISDICTION_ID,
+            dt.date(year, 1, 1),
+            dt.date(year + 1, 12, 31),
         )
     await _contracts(runtime)
 

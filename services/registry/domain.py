@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+import uuid
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -27,6 +28,10 @@ FILING_WORKING_DAYS = 10
 """A jurisdiction files a contract within 10 working days after signing (签订后10个工作日内报备)."""
 DUE_SOON_WORKING_DAYS = 3
 """The filings inbox calls a pending filing "due soon" within this many working days."""
+MAX_WORKING_DAYS = 3650
+"""The most working days a question may count ahead (``addWorkingDays``, ``dueWithinWorkingDays``)."""
+CALENDAR_YEARS = range(2000, 2101)
+"""Years the working-day calendar answers for (asking, correcting or confirming)."""
 
 
 class Title(StrEnum):
@@ -215,7 +220,9 @@ def permit_violations(valid_from: dt.date, valid_to: dt.date) -> list[dict[str, 
     if valid_to < valid_from:
         return [{"field": "validTo", "message": "The permit ends before it starts (有效期有误)."}]
     if (valid_to - valid_from).days > 5 * 366:
-        return [{"field": "validTo", "message": "A permit is valid for at most 5 years."}]
+        return [
+            {"field": "validTo", "message": "A permit is valid for at most 5 years (工作证有效期最长 5 年)."}
+        ]
     return []
 
 
@@ -238,12 +245,15 @@ def contract_violations(
     elif not exact:
         problems.append({"field": "price", "message": "The price has at most two decimal places (精确到分)."})
     elif price >= Decimal("10000000000000000"):
-        problems.append({"field": "price", "message": "The price is too large."})
+        problems.append({"field": "price", "message": "The price is too large (金额过大)."})
     if ends_on < starts_on:
         problems.append({"field": "endsOn", "message": "The term ends before it starts (合同期限有误)."})
     if contracted_tasks < 0:
         problems.append(
-            {"field": "contractedTasks", "message": "The number of contracted tasks cannot be negative."}
+            {
+                "field": "contractedTasks",
+                "message": "The number of contracted tasks cannot be negative (任务数不能为负).",
+            }
         )
     return problems
 
@@ -259,6 +269,83 @@ def scope_violations(
             }
         ]
     return []
+
+
+@dataclass(frozen=True)
+class ScopeOffence:
+    """Why a contract's scope reaches outside its managing department (超出管辖范围)."""
+
+    jurisdiction_ids: tuple[uuid.UUID, ...]
+    """Scope jurisdictions that are unknown or not the managing department's."""
+    enterprise_ids: tuple[uuid.UUID, ...]
+    """Scope enterprises that are unknown to the registry or lie in another jurisdiction."""
+
+    def __bool__(self) -> bool:
+        return bool(self.jurisdiction_ids or self.enterprise_ids)
+
+
+def scope_offence(
+    managing_id: uuid.UUID,
+    whole_district: bool,
+    scope_jurisdiction_ids: Iterable[uuid.UUID],
+    scope_enterprise_ids: Iterable[uuid.UUID],
+    known_jurisdictions: Collection[uuid.UUID],
+    enterprise_jurisdictions: Mapping[uuid.UUID, uuid.UUID],
+) -> ScopeOffence:
+    """The scope ids outside the managing department's jurisdiction (empty when the scope fits).
+
+    A contract's scope lies inside its managing department's jurisdiction: the district bureau's is
+    the whole district, a town's (street's, park's) is itself. ``enterprise_jurisdictions`` maps each
+    enterprise the registry knows of to its jurisdiction; an enterprise it does not know of offends,
+    so an id cannot be smuggled in before the archive has announced it.
+    """
+
+    def inside(jurisdiction_id: uuid.UUID | None) -> bool:
+        if jurisdiction_id is None or jurisdiction_id not in known_jurisdictions:
+            return False
+        return whole_district or jurisdiction_id == managing_id
+
+    bad_jurisdictions = sorted({j for j in scope_jurisdiction_ids if not inside(j)})
+    bad_enterprises = sorted({e for e in scope_enterprise_ids if not inside(enterprise_jurisdictions.get(e))})
+    return ScopeOffence(tuple(bad_jurisdictions), tuple(bad_enterprises))
+
+
+def scope_offence_violations(offence: ScopeOffence, managing_name: str) -> list[dict[str, str]]:
+    """One violation per offending id, for ``VALIDATION_FAILED``'s ``extensions.violations``."""
+    where = f"the jurisdiction of {managing_name}" if managing_name else "the managing jurisdiction"
+    return [
+        {
+            "field": "scopeJurisdictionIds",
+            "id": str(j),
+            "message": f"Jurisdiction {j} is outside {where} (超出管辖范围).",
+        }
+        for j in offence.jurisdiction_ids
+    ] + [
+        {
+            "field": "scopeEnterpriseIds",
+            "id": str(e),
+            "message": f"Enterprise {e} is unknown or outside {where} (企业不在本辖区).",
+        }
+        for e in offence.enterprise_ids
+    ]
+
+
+def contract_covers(
+    enterprise_id: uuid.UUID,
+    enterprise_jurisdiction_id: uuid.UUID,
+    managing_id: uuid.UUID,
+    whole_district: bool,
+    scope_jurisdiction_ids: Collection[uuid.UUID],
+    scope_enterprise_ids: Collection[uuid.UUID],
+) -> bool:
+    """Whether a contract's scope covers an enterprise — never beyond its managing jurisdiction.
+
+    Covered: named explicitly (分片区) or its jurisdiction served as a whole; either way only when
+    the enterprise lies in the managing department's jurisdiction, so a bad scope grants nothing.
+    """
+    if not (whole_district or enterprise_jurisdiction_id == managing_id):
+        return False
+    return enterprise_id in scope_enterprise_ids or enterprise_jurisdiction_id in scope_jurisdiction_ids
 
 
 def check_contract_terms(price: Decimal, starts_on: dt.date, ends_on: dt.date, contracted_tasks: int) -> None:

@@ -14,13 +14,29 @@ Published (``ecosteward.registry.<entity>.<verb>``, data in ``service.py``):
 - ``filing.filed|refiled|returned|acknowledged|overdue|deadline_changed``
 - ``calendar.day_set|day_removed|year_confirmed`` — year_confirmed lists the filings whose due date moved
 
-Consumed: its own ``agency.*`` and ``staff.*`` events → desired Keycloak accounts (provisioning).
+Consumed: its own ``agency.*`` and ``staff.*`` events → desired Keycloak accounts (provisioning);
+the archive's ``archive.enterprise.*`` → the local enterprises copy (``known_enterprises``: id →
+jurisdiction), so a contract's scope is checked against its managing department's jurisdiction.
 """
 
 from __future__ import annotations
 
 from ecosteward.consumer import Subscription
+from ecosteward.events import EventEnvelope
+from ecosteward.local_copies import as_uuid, local_copy_handler
+from ecosteward.outbox import UnitOfWork
+from services.registry.models import KnownEnterpriseRow
 from services.registry.service import on_own_event
+
+_copy_enterprise = local_copy_handler(KnownEnterpriseRow, "enterprise", {"jurisdiction_id": as_uuid})
+
+
+async def on_enterprise_event(uow: UnitOfWork, event: EventEnvelope) -> None:
+    """Keep the enterprise's jurisdiction; events about no one enterprise (an import's summary) pass."""
+    if "id" not in event.data:
+        return
+    await _copy_enterprise(uow, event)
+
 
 SUBSCRIPTIONS = [
     Subscription(
@@ -34,5 +50,11 @@ SUBSCRIPTIONS = [
         source="registry",
         filter_subject="ecosteward.registry.staff.*",
         handler=on_own_event,
+    ),
+    Subscription(
+        name="enterprises",
+        source="archive",
+        filter_subject="ecosteward.archive.enterprise.*",
+        handler=on_enterprise_event,
     ),
 ]

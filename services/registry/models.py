@@ -187,3 +187,29 @@ class FilingActionRow(Base):
     at: Mapped[dt.datetime]
     by: Mapped[str] = mapped_column(sa.String(100))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class KnownEnterpriseRow(Base):
+    """Local copy of the archive's enterprises (id → jurisdiction), kept from ``archive.enterprise.*``.
+
+    The registry never reads the archive's tables: it checks that a contract's explicit enterprises
+    lie in the managing department's jurisdiction, and which agencies serve an enterprise, from here.
+    """
+
+    __tablename__ = "known_enterprises"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    jurisdiction_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
+
+
+class CalendarConfirmationRow(Base):
+    """One confirmation of a calendar year (日历确认), with the override reason when it had no holidays."""
+
+    __tablename__ = "calendar_confirmations"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    year: Mapped[int] = mapped_column(sa.Integer, index=True)
+    holiday_entries: Mapped[int] = mapped_column(sa.Integer)
+    override_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    confirmed_at: Mapped[dt.datetime]
+    confirmed_by: Mapped[str] = mapped_column(sa.String(100))

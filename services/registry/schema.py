@@ -12,13 +12,15 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
+from ecosteward.auth import Principal
 from ecosteward.clock import china_today
 from ecosteward.errors import BadUserInput, Forbidden
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.repository import contains, get_live, live, order_by, parse_id
 from ecosteward.schema import build_schema
 from ecosteward.workdays import parse_day_kind
-from services.registry import domain, service
+from services.registry import access, domain, service
+from services.registry.access import DIRECTORY_READERS, STAFF_EDITORS
 from services.registry.models import (
     CALENDAR,
     AgencyRow,
@@ -54,46 +56,9 @@ from services.registry.types import (
     WorkPermit,
 )
 
-DIRECTORY_READERS = ("bureau_officer", "procurement_officer", "town_officer", "agency_admin", "agency_staff")
-STAFF_EDITORS = ("bureau_officer", "agency_admin")
 
-
-def _user(info: Info) -> Any:
+def _user(info: Info) -> Principal:
     return context_of(info).user
-
-
-def _agency_readable(user: Any, agency_id: uuid.UUID) -> None:
-    if user.has_role("bureau_officer", "procurement_officer", "town_officer"):
-        return
-    if user.has_role("agency_admin", "agency_staff") and user.agency_id == agency_id:
-        return
-    raise Forbidden("You may only see your own agency (仅可查看本机构).")
-
-
-def _agency_editable(user: Any, agency_id: uuid.UUID) -> None:
-    if user.has_role("bureau_officer") or (user.has_role("agency_admin") and user.agency_id == agency_id):
-        return
-    raise Forbidden("Only the bureau or the agency's own admin may change this (无权修改).")
-
-
-def _contract_readable(user: Any, row: ServiceContractRow | FilingRow) -> None:
-    service.scope_check(user, jurisdiction_id=row.jurisdiction_id, agency_id=row.agency_id)
-
-
-def _contract_editable(user: Any, row: ServiceContractRow) -> None:
-    if user.has_role("bureau_officer"):
-        return
-    if user.has_role("town_officer") and user.jurisdiction_id == row.jurisdiction_id:
-        return
-    raise Forbidden("Only the managing department may change this contract (仅限本辖区).")
-
-
-def _contract_scope(statement: sa.Select[Any], user: Any, model: Any) -> sa.Select[Any]:
-    if user.has_role("bureau_officer"):
-        return statement
-    if user.has_role("town_officer"):
-        return statement.where(model.jurisdiction_id == user.jurisdiction_id)
-    return statement.where(model.agency_id == user.agency_id)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -330,7 +295,7 @@ class FilingSortField(Enum):
 
 async def _filing_statement(info: Info, filter: FilingFilter | None) -> sa.Select[Any]:
     user = _user(info)
-    stmt = _contract_scope(live(FilingRow), user, FilingRow)
+    stmt = access.contract_scope(live(FilingRow), user, FilingRow)
     if filter is None:
         return stmt
     today = china_today()
@@ -347,8 +312,11 @@ async def _filing_statement(info: Info, filter: FilingFilter | None) -> sa.Selec
         late = unfiled & (FilingRow.due_on < today)
         stmt = stmt.where(late if filter.overdue else ~late)
     if filter.due_within_working_days is not None:
-        if filter.due_within_working_days < 0:
-            raise BadUserInput("dueWithinWorkingDays cannot be negative.", field="dueWithinWorkingDays")
+        if not 0 <= filter.due_within_working_days <= domain.MAX_WORKING_DAYS:
+            raise BadUserInput(
+                f"dueWithinWorkingDays must be between 0 and {domain.MAX_WORKING_DAYS} (天数超出范围).",
+                field="dueWithinWorkingDays",
+            )
         calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
         limit = calendar.add_working_days(today, filter.due_within_working_days).due_on
         stmt = stmt.where(unfiled, FilingRow.due_on >= today, FilingRow.due_on <= limit)
@@ -392,7 +360,7 @@ async def _check_username(username: str, role: str, agency_id: uuid.UUID) -> Non
     await check_username(spec)
 
 
-def _issuer_for(user: Any, requested: strawberry.ID | None) -> uuid.UUID | None:
+def _issuer_for(user: Principal, requested: strawberry.ID | None) -> uuid.UUID | None:
     if user.has_role("bureau_officer"):
         return parse_id(requested, "Jurisdiction") if requested is not None else None
     if requested is not None and parse_id(requested, "Jurisdiction") != user.jurisdiction_id:
@@ -443,12 +411,12 @@ class Query:
             rows, page, total = await paginate(session, stmt, first, after)
         return connection([Jurisdiction.from_row(r) for r in rows], page, total)
 
-    @strawberry.field(description="One agency by id.", extensions=[roles(*DIRECTORY_READERS)])
+    @strawberry.field(
+        description="One agency by id. An enterprise user reads the directory fields of the agencies whose signed contracts cover it.",
+        extensions=[roles(*access.AGENCY_READERS)],
+    )
     async def agency(self, info: Info, id: strawberry.ID) -> Agency:
-        agency_id = parse_id(id, "Agency")
-        _agency_readable(_user(info), agency_id)
-        async with context_of(info).runtime.sessions() as session:
-            return Agency.from_row(await get_live(session, AgencyRow, agency_id, "Agency"))
+        return await Agency.resolve_reference(info, id)
 
     @strawberry.field(
         description="The agency database; agency users see only their own agency.",
@@ -465,7 +433,7 @@ class Query:
     ) -> Connection[Agency]:
         user = _user(info)
         stmt = live(AgencyRow)
-        if not user.has_role("bureau_officer", "procurement_officer", "town_officer"):
+        if not user.has_role(*access.AGENCY_DIRECTORY):
             stmt = stmt.where(AgencyRow.id == user.agency_id)
         if filter is not None:
             if filter.status is not None:
@@ -487,10 +455,7 @@ class Query:
 
     @strawberry.field(description="One staff file by id.", extensions=[roles(*DIRECTORY_READERS)])
     async def staff_member(self, info: Info, id: strawberry.ID) -> Staff:
-        async with context_of(info).runtime.sessions() as session:
-            row = await get_live(session, StaffRow, parse_id(id, "Staff"), "Staff")
-        _agency_readable(_user(info), row.agency_id)
-        return Staff.from_row(row)
+        return await Staff.resolve_reference(info, id)
 
     @strawberry.field(
         description="Staff files; agency users see only their own agency's.",
@@ -506,7 +471,7 @@ class Query:
     ) -> Connection[Staff]:
         user = _user(info)
         stmt = live(StaffRow)
-        if not user.has_role("bureau_officer", "procurement_officer", "town_officer"):
+        if not user.has_role(*access.AGENCY_DIRECTORY):
             stmt = stmt.where(StaffRow.agency_id == user.agency_id)
         if filter is not None:
             if filter.agency_id is not None:
@@ -566,11 +531,8 @@ class Query:
         self, info: Info, staff_id: strawberry.ID, on: dt.date | None = None
     ) -> PermitCheck:
         day = on or china_today()
+        staff = await access.read_staff(info, staff_id)
         async with context_of(info).runtime.sessions() as session:
-            staff = await get_live(session, StaffRow, parse_id(staff_id, "Staff"), "Staff")
-            user = _user(info)
-            if not user.has_role("bureau_officer", "town_officer"):
-                _agency_readable(user, staff.agency_id)
             permit = await service.valid_permit(session, staff.id, day)
         return PermitCheck(
             staff_id=staff_id,
@@ -599,7 +561,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ServiceContract]:
-        stmt = _contract_scope(live(ServiceContractRow), _user(info), ServiceContractRow)
+        stmt = access.contract_scope(live(ServiceContractRow), _user(info), ServiceContractRow)
         if filter is not None:
             if filter.status is not None:
                 stmt = stmt.where(ServiceContractRow.status == filter.status.value)
@@ -681,11 +643,13 @@ class Query:
         items = service_catalogue().values()
         return [ServiceCatalogueItem.from_item(i) for i in items if annex is None or i.annex == annex.upper()]
 
-    @strawberry.field(description="One year of the working-day calendar (法定节假日 and 调休).")
+    @strawberry.field(description="One year of the working-day calendar (法定节假日 and 调休), 2000–2100.")
     async def calendar_year(self, info: Info, year: int) -> CalendarYear:
+        service.check_calendar_year(year)
         calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
         days = CALENDAR.days
         async with context_of(info).runtime.sessions() as session:
+            confirmation = await service.latest_confirmation(session, year)
             rows = (
                 await session.execute(
                     sa.select(days)
@@ -701,14 +665,22 @@ class Query:
             year=year,
             confirmed=calendar.is_confirmed(year),
             entries=[CalendarEntry(day=r.day, kind=r.kind, name=r.name) for r in rows],
+            override_reason=(confirmation.override_reason or None) if confirmation else None,
         )
 
     @strawberry.field(description="The n-th Chinese working day after a day (the day itself is not counted).")
     async def add_working_days(self, info: Info, start: dt.date, days: int) -> Deadline:
-        if not 0 <= days <= 3650:
-            raise BadUserInput("days must be between 0 and 3650.", field="days")
+        if not 0 <= days <= domain.MAX_WORKING_DAYS:
+            raise BadUserInput(
+                f"days must be between 0 and {domain.MAX_WORKING_DAYS} (天数超出范围).", field="days"
+            )
         calendar = await service.CALENDAR_CACHE.get(context_of(info).runtime.sessions)
-        deadline = calendar.add_working_days(start, days)
+        try:
+            deadline = calendar.add_working_days(start, days)
+        except (OverflowError, ValueError) as exc:
+            raise BadUserInput(
+                "The answer would lie past the last representable day (日期超出范围).", field="start"
+            ) from exc
         return Deadline(due_on=deadline.due_on, provisional=deadline.provisional)
 
 
@@ -724,17 +696,19 @@ class Mutation:
         code, name = input.code.strip(), input.name.strip()
         problems = []
         if not domain.JURISDICTION_CODE.match(code):
-            problems.append({"field": "code", "message": "Use 2–32 letters, digits or dashes."})
+            problems.append(
+                {"field": "code", "message": "Use 2–32 letters, digits or dashes (编码格式有误)."}
+            )
         if not name:
-            problems.append({"field": "name", "message": "A name is required."})
+            problems.append({"field": "name", "message": "A name is required (须填写名称)."})
         if problems:
-            raise ValidationFailed("The jurisdiction is not valid.", problems)
+            raise ValidationFailed("The jurisdiction is not valid (行政区划信息有误).", problems)
         async with context_of(info).runtime.unit_of_work() as uow:
             if (
                 await uow.session.scalar(sa.select(JurisdictionRow.id).where(JurisdictionRow.code == code))
                 is not None
             ):
-                raise Conflict(f"A jurisdiction with code {code} already exists.", field="code")
+                raise Conflict(f"A jurisdiction with code {code} already exists (编码已存在).", field="code")
             row = JurisdictionRow(code=code, name=name, name_en=input.name_en.strip(), kind=input.kind.value)
             uow.session.add(row)
             await uow.session.flush()
@@ -772,7 +746,7 @@ class Mutation:
     )
     async def update_agency(self, info: Info, id: strawberry.ID, input: UpdateAgencyInput) -> Agency:
         agency_id = parse_id(id, "Agency")
-        _agency_editable(_user(info), agency_id)
+        access.check_agency_editable(_user(info), agency_id)
         changes = {
             "name": input.name,
             "address": input.address,
@@ -835,7 +809,7 @@ class Mutation:
     )
     async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
         agency_id = parse_id(input.agency_id, "Agency")
-        _agency_editable(_user(info), agency_id)
+        access.check_agency_editable(_user(info), agency_id)
         data = service.StaffInput(
             name=input.name,
             username=input.username,
@@ -858,8 +832,7 @@ class Mutation:
     async def update_staff(self, info: Info, id: strawberry.ID, input: UpdateStaffInput) -> Staff:
         staff_id = parse_id(id, "Staff")
         async with context_of(info).runtime.unit_of_work() as uow:
-            current = await get_live(uow.session, StaffRow, staff_id, "Staff")
-            _agency_editable(_user(info), current.agency_id)
+            await access.staff_for_change(uow.session, _user(info), staff_id)
             changes = {
                 "name": input.name,
                 "specialty": input.specialty,
@@ -878,8 +851,7 @@ class Mutation:
     async def record_staff_departure(self, info: Info, id: strawberry.ID, left_on: dt.date) -> Staff:
         staff_id = parse_id(id, "Staff")
         async with context_of(info).runtime.unit_of_work() as uow:
-            current = await get_live(uow.session, StaffRow, staff_id, "Staff")
-            _agency_editable(_user(info), current.agency_id)
+            await access.staff_for_change(uow.session, _user(info), staff_id)
             row = await service.staff_left(uow, staff_id, left_on)
         return Staff.from_row(row)
 
@@ -890,8 +862,7 @@ class Mutation:
     async def add_staff_record(self, info: Info, input: StaffRecordInput) -> StaffRecord:
         staff_id = parse_id(input.staff_id, "Staff")
         async with context_of(info).runtime.unit_of_work() as uow:
-            current = await get_live(uow.session, StaffRow, staff_id, "Staff")
-            _agency_editable(_user(info), current.agency_id)
+            await access.staff_for_change(uow.session, _user(info), staff_id)
             row = await service.add_staff_record(
                 uow, staff_id, input.kind.value, input.on, input.topic, input.hours, input.rating, input.note
             )
@@ -910,7 +881,9 @@ class Mutation:
                     sa.select(JurisdictionRow.id).where(JurisdictionRow.kind == "DISTRICT").limit(1)
                 )
                 if issuer is None:
-                    raise BadUserInput("Name the issuing department (issuedById).", field="issuedById")
+                    raise BadUserInput(
+                        "Name the issuing department, `issuedById` (请指定签发部门).", field="issuedById"
+                    )
             row = await service.issue_permit(
                 uow,
                 user,
@@ -931,7 +904,7 @@ class Mutation:
         async with context_of(info).runtime.unit_of_work() as uow:
             permit = await get_live(uow.session, WorkPermitRow, parse_id(id, "Work permit"), "Work permit")
             if not user.has_role("bureau_officer") and permit.issued_by_id != user.jurisdiction_id:
-                raise Forbidden("Only the issuing department may revoke this permit.")
+                raise Forbidden("Only the issuing department may revoke this permit (仅签发部门可吊销).")
             row = await service.revoke_permit(uow, permit.id, reason)
         return WorkPermit.from_row(row)
 
@@ -958,7 +931,9 @@ class Mutation:
             catalogue_codes=[c.strip().upper() for c in input.catalogue_codes],
             attachments=[_attachment(a) for a in input.attachments],
         )
-        async with context_of(info).runtime.unit_of_work() as uow:
+        runtime = context_of(info).runtime
+        await service.await_enterprise_copies(runtime.sessions, jurisdiction_id, data.scope_enterprise_ids)
+        async with runtime.unit_of_work() as uow:
             row = await service.create_contract(uow, data)
         return ServiceContract.from_row(row)
 
@@ -972,10 +947,9 @@ class Mutation:
         runtime = context_of(info).runtime
         calendar = await service.CALENDAR_CACHE.get(runtime.sessions)
         async with runtime.unit_of_work() as uow:
-            current = await get_live(
-                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            current = await access.contract_for_change(
+                uow.session, _user(info), parse_id(id, "ServiceContract")
             )
-            _contract_editable(_user(info), current)
             row, _ = await service.sign_contract(uow, current.id, signed_on, calendar)
         return ServiceContract.from_row(row)
 
@@ -986,10 +960,9 @@ class Mutation:
     async def file_service_contract(self, info: Info, id: strawberry.ID) -> Filing:
         runtime = context_of(info).runtime
         async with runtime.unit_of_work() as uow:
-            current = await get_live(
-                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            current = await access.contract_for_change(
+                uow.session, _user(info), parse_id(id, "ServiceContract")
             )
-            _contract_editable(_user(info), current)
             row = await service.file_contract(uow, _user(info), current.id)
         return (await _filings_page(info, [row]))[0]
 
@@ -1019,10 +992,9 @@ class Mutation:
     )
     async def end_service_contract(self, info: Info, id: strawberry.ID, ended_on: dt.date) -> ServiceContract:
         async with context_of(info).runtime.unit_of_work() as uow:
-            current = await get_live(
-                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            current = await access.contract_for_change(
+                uow.session, _user(info), parse_id(id, "ServiceContract")
             )
-            _contract_editable(_user(info), current)
             row = await service.close_contract(uow, current.id, domain.ContractStatus.ENDED, ended_on, "")
         return ServiceContract.from_row(row)
 
@@ -1032,10 +1004,9 @@ class Mutation:
     )
     async def terminate_service_contract(self, info: Info, id: strawberry.ID, reason: str) -> ServiceContract:
         async with context_of(info).runtime.unit_of_work() as uow:
-            current = await get_live(
-                uow.session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
+            current = await access.contract_for_change(
+                uow.session, _user(info), parse_id(id, "ServiceContract")
             )
-            _contract_editable(_user(info), current)
             row = await service.close_contract(
                 uow, current.id, domain.ContractStatus.TERMINATED, china_today(), reason
             )
@@ -1067,14 +1038,24 @@ class Mutation:
         return await Query.calendar_year(Query(), info, day.year)
 
     @strawberry.mutation(
-        description="Confirm a year's official schedule: provisional deadlines in it are recomputed and an event lists those that moved.",
+        description="Confirm a year's official schedule: provisional deadlines in it are recomputed and an event lists those that moved. A year without any HOLIDAY entry is refused (NO_HOLIDAYS) unless overrideReason is given.",
         extensions=[roles("bureau_officer")],
     )
-    async def confirm_calendar_year(self, info: Info, year: int) -> CalendarYear:
+    async def confirm_calendar_year(
+        self,
+        info: Info,
+        year: int,
+        override_reason: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Confirm even though the year has no HOLIDAY entry (an explicit override), saying why; kept in the calendar history (CalendarYear.overrideReason) and in the year_confirmed event."
+            ),
+        ] = None,
+    ) -> CalendarYear:
         runtime = context_of(info).runtime
         async with runtime.unit_of_work() as uow:
-            await service.confirm_year(uow, _user(info), year)
-            await service.after_calendar_change(runtime, uow, confirmed_year=year)
+            confirmation = await service.confirm_year(uow, _user(info), year, override_reason)
+            await service.after_calendar_change(runtime, uow, confirmed_year=year, confirmation=confirmation)
         service.CALENDAR_CACHE.invalidate()
         return await Query.calendar_year(Query(), info, year)
 
@@ -1098,7 +1079,8 @@ def _attachment(a: AttachmentInput) -> dict[str, Any]:
         or "/" in a.name
     ):
         raise BadUserInput(
-            "An attachment needs a file name, a 64-hex SHA-256 and a size.", field="attachments"
+            "An attachment needs a file name, a 64-hex SHA-256 and a size (附件信息不完整).",
+            field="attachments",
         )
     return {"name": a.name.strip(), "url": a.url.strip(), "sha256": a.sha256.lower(), "size": a.size}
 

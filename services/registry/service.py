@@ -6,8 +6,10 @@ functions of ``domain.py``.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,14 +18,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from prometheus_client import Gauge
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.accounts import AccountSpec, request_account, request_disable
 from ecosteward.app import ServiceRuntime
 from ecosteward.auth import Principal
 from ecosteward.clock import china_today
 from ecosteward.db import utcnow
-from ecosteward.errors import BadUserInput, Conflict, Forbidden, NotFound, ValidationFailed
+from ecosteward.errors import BadUserInput, Conflict, NotFound, ValidationFailed
 from ecosteward.events import EventEnvelope
 from ecosteward.identifiers import credit_code_problem, normalise_credit_code
 from ecosteward.outbox import UnitOfWork
@@ -36,10 +38,12 @@ from services.registry.models import (
     CALENDAR,
     AgencyRow,
     AgencyStatusChangeRow,
+    CalendarConfirmationRow,
     CreditListingRow,
     FilingActionRow,
     FilingRow,
     JurisdictionRow,
+    KnownEnterpriseRow,
     ServiceContractRow,
     StaffRecordRow,
     StaffRow,
@@ -90,22 +94,30 @@ async def register_agency(
     username = data.admin_username.strip().lower()
     problems = []
     if not name:
-        problems.append({"field": "name", "message": "A name is required."})
+        problems.append({"field": "name", "message": "A name is required (须填写名称)."})
     if (problem := credit_code_problem(code)) is not None:
         problems.append({"field": "creditCode", "message": problem})
     if not domain.USERNAME.match(username):
         problems.append(
-            {"field": "adminUsername", "message": "Use 3–64 lower-case letters, digits, '.', '_' or '-'."}
+            {
+                "field": "adminUsername",
+                "message": "Use 3–64 lower-case letters, digits, '.', '_' or '-' (用户名格式有误).",
+            }
         )
     if not domain.EMAIL.match((data.admin_email or "").strip()):
         problems.append(
-            {"field": "adminEmail", "message": "A valid e-mail address is required for the admin account."}
+            {
+                "field": "adminEmail",
+                "message": "A valid e-mail address is required for the admin account (须填写有效邮箱).",
+            }
         )
     if problems:
         raise ValidationFailed("The agency is not valid (机构信息有误).", problems)
     session = uow.session
     if await session.scalar(sa.select(AgencyRow.id).where(AgencyRow.credit_code == code)) is not None:
-        raise Conflict(f"An agency with credit code {code} is already registered.", field="creditCode")
+        raise Conflict(
+            f"An agency with credit code {code} is already registered (机构已登记).", field="creditCode"
+        )
     await _check_username_free(session, username, "adminUsername")
     now = utcnow()
     agency = AgencyRow(
@@ -200,7 +212,8 @@ async def change_agency_status(
     reason = reason.strip()
     if target in (AgencyStatus.REFUSED, AgencyStatus.SUSPENDED, AgencyStatus.REMOVED) and not reason:
         raise ValidationFailed(
-            "A reason is required (须填写原因).", [{"field": "reason", "message": "A reason is required."}]
+            "A reason is required (须填写原因).",
+            [{"field": "reason", "message": "A reason is required (须填写原因)."}],
         )
     failures: list[domain.RuleFailure] = []
     if target is AgencyStatus.ADMITTED:
@@ -264,7 +277,8 @@ async def update_agency(uow: UnitOfWork, agency_id: uuid.UUID, changes: dict[str
             setattr(agency, key, value.strip())
     if not agency.name:
         raise ValidationFailed(
-            "The agency is not valid.", [{"field": "name", "message": "A name is required."}]
+            "The agency is not valid (机构信息有误).",
+            [{"field": "name", "message": "A name is required (须填写名称)."}],
         )
     uow.emit("agency", "updated", agency.id, _agency_event(agency))
     return agency
@@ -276,7 +290,7 @@ async def record_credit_listing(
     await get_live(uow.session, AgencyRow, agency_id, "Agency")
     if not source.strip():
         raise ValidationFailed(
-            "The listing is not valid.",
+            "The listing is not valid (名录信息有误).",
             [{"field": "source", "message": "Name the list's source (信用信息来源)."}],
         )
     listing = CreditListingRow(
@@ -300,8 +314,8 @@ async def end_credit_listing(
     listing = await get_live(uow.session, CreditListingRow, listing_id, "Credit listing")
     if delisted_on < listing.listed_on:
         raise ValidationFailed(
-            "The listing is not valid.",
-            [{"field": "delistedOn", "message": "Delisted before it was listed."}],
+            "The listing is not valid (名录信息有误).",
+            [{"field": "delistedOn", "message": "Delisted before it was listed (移出日期早于列入日期)."}],
         )
     listing.delisted_on = delisted_on
     uow.emit(
@@ -348,14 +362,20 @@ async def add_staff(uow: UnitOfWork, agency_id: uuid.UUID, data: StaffInput) -> 
     username = data.username.strip().lower()
     problems = []
     if not data.name.strip():
-        problems.append({"field": "name", "message": "A name is required."})
+        problems.append({"field": "name", "message": "A name is required (须填写名称)."})
     if not domain.USERNAME.match(username):
         problems.append(
-            {"field": "username", "message": "Use 3–64 lower-case letters, digits, '.', '_' or '-'."}
+            {
+                "field": "username",
+                "message": "Use 3–64 lower-case letters, digits, '.', '_' or '-' (用户名格式有误).",
+            }
         )
     if not domain.EMAIL.match((data.email or "").strip()):
         problems.append(
-            {"field": "email", "message": "A valid e-mail address is required for the staff account."}
+            {
+                "field": "email",
+                "message": "A valid e-mail address is required for the staff account (须填写有效邮箱).",
+            }
         )
     if problems:
         raise ValidationFailed("The staff file is not valid (人员信息有误).", problems)
@@ -404,7 +424,8 @@ async def update_staff(uow: UnitOfWork, staff_id: uuid.UUID, changes: dict[str, 
         setattr(staff, key, value)
     if not staff.name:
         raise ValidationFailed(
-            "The staff file is not valid.", [{"field": "name", "message": "A name is required."}]
+            "The staff file is not valid (人员信息有误).",
+            [{"field": "name", "message": "A name is required (须填写姓名)."}],
         )
     uow.emit("staff", "updated", staff.id, _staff_event(staff))
     await recheck_agency(uow, staff.agency_id)
@@ -417,7 +438,8 @@ async def staff_left(uow: UnitOfWork, staff_id: uuid.UUID, left_on: dt.date) -> 
         raise Conflict("This person has already left (已离职).", code="ALREADY_LEFT")
     if left_on < staff.joined_on:
         raise ValidationFailed(
-            "The date is not valid.", [{"field": "leftOn", "message": "Left before joining."}]
+            "The date is not valid (日期有误).",
+            [{"field": "leftOn", "message": "Left before joining (离职日期早于入职日期)."}],
         )
     staff.left_on = left_on
     staff.quality_manager = False
@@ -439,11 +461,13 @@ async def add_staff_record(
     await get_live(uow.session, StaffRow, staff_id, "Staff")
     problems = []
     if not topic.strip():
-        problems.append({"field": "topic", "message": "A topic is required."})
+        problems.append({"field": "topic", "message": "A topic is required (须填写主题)."})
     if hours is not None and (hours <= 0 or hours > 1000 or hours != hours.quantize(Decimal("0.01"))):
-        problems.append({"field": "hours", "message": "Hours must be positive, at most 2 decimals."})
+        problems.append(
+            {"field": "hours", "message": "Hours must be positive, at most 2 decimals (学时须为正数)."}
+        )
     if problems:
-        raise ValidationFailed("The record is not valid.", problems)
+        raise ValidationFailed("The record is not valid (记录信息有误).", problems)
     record = StaffRecordRow(
         staff_id=staff_id,
         kind=kind,
@@ -515,7 +539,7 @@ def _permit_event(permit: WorkPermitRow, staff: StaffRow) -> dict[str, Any]:
         "agency_id": permit.agency_id,
         "valid_from": permit.valid_from,
         "valid_to": permit.valid_to,
-        "revoked_on": permit.revoked_at.date() if permit.revoked_at else None,
+        "revoked_on": china_day(permit.revoked_at) if permit.revoked_at else None,
     }
 
 
@@ -525,7 +549,8 @@ async def revoke_permit(uow: UnitOfWork, permit_id: uuid.UUID, reason: str) -> W
         raise Conflict("The permit is already revoked (已吊销).", code="ALREADY_REVOKED")
     if not reason.strip():
         raise ValidationFailed(
-            "A reason is required.", [{"field": "reason", "message": "A reason is required."}]
+            "A reason is required (须填写原因).",
+            [{"field": "reason", "message": "A reason is required (须填写原因)."}],
         )
     permit.revoked_at, permit.revoked_reason = utcnow(), reason.strip()
     staff = await get_live(uow.session, StaffRow, permit.staff_id, "Staff")
@@ -625,7 +650,7 @@ async def create_contract(
     problems = domain.contract_violations(data.price, data.starts_on, data.ends_on, data.contracted_tasks)
     problems += domain.scope_violations(data.scope_jurisdiction_ids, data.scope_enterprise_ids)
     if not data.title.strip():
-        problems.append({"field": "title", "message": "A title is required."})
+        problems.append({"field": "title", "message": "A title is required (须填写标题)."})
     catalogue = service_catalogue()
     unknown = sorted(set(data.catalogue_codes) - set(catalogue))
     if unknown:
@@ -635,12 +660,16 @@ async def create_contract(
                 "message": f"Unknown catalogue items: {', '.join(unknown)} (服务清单编码不存在).",
             }
         )
+    session = uow.session
+    managing = await session.get(JurisdictionRow, data.jurisdiction_id)
+    if managing is not None and managing.deleted_at is None:
+        offence = await scope_offence(
+            session, managing.id, data.scope_jurisdiction_ids, data.scope_enterprise_ids
+        )
+        problems += domain.scope_offence_violations(offence, managing.name)
     if problems:
         raise ValidationFailed("The contract is not valid (合同信息有误).", problems)
-    session = uow.session
     await get_live(session, JurisdictionRow, data.jurisdiction_id, "Jurisdiction")
-    for scope_id in data.scope_jurisdiction_ids:
-        await get_live(session, JurisdictionRow, scope_id, "Jurisdiction")
     agency = await get_live(session, AgencyRow, data.agency_id, "Agency")
     if agency.status != AgencyStatus.ADMITTED.value:
         raise Conflict(
@@ -677,15 +706,25 @@ async def sign_contract(
     domain.check_contract_transition(ContractStatus(contract.status), ContractStatus.SIGNED)
     if signed_on > china_today():
         raise ValidationFailed(
-            "The date is not valid.",
-            [{"field": "signedOn", "message": "A contract cannot be signed in the future."}],
+            "The date is not valid (日期有误).",
+            [
+                {
+                    "field": "signedOn",
+                    "message": "A contract cannot be signed in the future (签订日期不能晚于今天).",
+                }
+            ],
         )
+    # Drafted before the rule, or an enterprise moved since: the scope is checked again.
+    await check_contract_scope(session, contract)
     agency = await get_live(session, AgencyRow, contract.agency_id, "Agency")
     if agency.status != AgencyStatus.ADMITTED.value:
         raise Conflict(
             "Contracts may only be signed with admitted agencies (机构未入库).", code="AGENCY_NOT_ADMITTED"
         )
-    deadline = calendar.add_working_days(signed_on, domain.FILING_WORKING_DAYS)
+    try:
+        deadline = calendar.add_working_days(signed_on, domain.FILING_WORKING_DAYS)
+    except (OverflowError, ValueError) as exc:
+        raise BadUserInput("The signing day is out of range (签订日期超出范围).", field="signedOn") from exc
     contract.status, contract.signed_on = ContractStatus.SIGNED.value, signed_on
     filing = FilingRow(
         contract_id=contract.id,
@@ -709,6 +748,168 @@ async def sign_contract(
         },
     )
     return contract, filing
+
+
+SCOPE_WAIT_SECONDS = float(os.environ.get("ECOSTEWARD_REGISTRY_SCOPE_WAIT_SECONDS", "5"))
+"""How long a contract naming enterprises waits for the archive's news of them before refusing."""
+
+
+def _ids(values: Sequence[object] | None) -> list[uuid.UUID]:
+    return [uuid.UUID(str(v)) for v in values or []]
+
+
+async def scope_offence(
+    session: AsyncSession,
+    managing_id: uuid.UUID,
+    scope_jurisdiction_ids: Sequence[uuid.UUID],
+    scope_enterprise_ids: Sequence[uuid.UUID],
+) -> domain.ScopeOffence:
+    """The scope ids outside the managing department's jurisdiction (see ``domain.scope_offence``)."""
+    wanted = {managing_id, *scope_jurisdiction_ids}
+    rows = (
+        await session.execute(
+            sa.select(JurisdictionRow.id, JurisdictionRow.kind).where(
+                JurisdictionRow.id.in_(wanted), JurisdictionRow.deleted_at.is_(None)
+            )
+        )
+    ).all()
+    kinds = {row.id: row.kind for row in rows}
+    enterprises: dict[uuid.UUID, uuid.UUID] = {}
+    if scope_enterprise_ids:
+        found = await session.execute(
+            sa.select(KnownEnterpriseRow.id, KnownEnterpriseRow.jurisdiction_id).where(
+                KnownEnterpriseRow.id.in_(set(scope_enterprise_ids))
+            )
+        )
+        enterprises = {row.id: row.jurisdiction_id for row in found}
+    if managing_id not in kinds:
+        # No managing department, no jurisdiction: everything in scope lies outside it.
+        return domain.ScopeOffence(
+            tuple(sorted(set(scope_jurisdiction_ids))), tuple(sorted(set(scope_enterprise_ids)))
+        )
+    whole_district = kinds[managing_id] == domain.JurisdictionKind.DISTRICT.value
+    if whole_district:
+        known: set[uuid.UUID] = set(kinds) | await _live_jurisdictions(session, set(enterprises.values()))
+    else:
+        known = set(kinds)
+    return domain.scope_offence(
+        managing_id, whole_district, scope_jurisdiction_ids, scope_enterprise_ids, known, enterprises
+    )
+
+
+async def _live_jurisdictions(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    found = await session.scalars(
+        sa.select(JurisdictionRow.id).where(JurisdictionRow.id.in_(ids), JurisdictionRow.deleted_at.is_(None))
+    )
+    return set(found.all())
+
+
+async def check_contract_scope(session: AsyncSession, contract: ServiceContractRow) -> None:
+    """VALIDATION_FAILED naming every scope id outside the contract's managing jurisdiction."""
+    offence = await scope_offence(
+        session,
+        contract.jurisdiction_id,
+        _ids(contract.scope_jurisdiction_ids),
+        _ids(contract.scope_enterprise_ids),
+    )
+    if offence:
+        managing = await session.get(JurisdictionRow, contract.jurisdiction_id)
+        raise ValidationFailed(
+            "The contract's scope lies outside its managing department's jurisdiction (服务范围超出管辖范围).",
+            domain.scope_offence_violations(offence, managing.name if managing else ""),
+        )
+
+
+async def await_enterprise_copies(
+    sessions: async_sessionmaker[AsyncSession],
+    managing_id: uuid.UUID,
+    scope_enterprise_ids: Sequence[uuid.UUID],
+    seconds: float | None = None,
+) -> None:
+    """Give the archive's events a moment when a scope names enterprises the registry cannot place.
+
+    An enterprise registered a second ago may not have reached the local copy yet. Any refusal waits
+    the full time, whether the id is unknown or lies elsewhere, so the delay reveals nothing.
+    """
+    if not scope_enterprise_ids:
+        return
+    deadline = asyncio.get_running_loop().time() + (SCOPE_WAIT_SECONDS if seconds is None else seconds)
+    while True:
+        async with sessions() as session:
+            offence = await scope_offence(session, managing_id, [], scope_enterprise_ids)
+        if not offence or asyncio.get_running_loop().time() >= deadline:
+            return
+        await asyncio.sleep(0.25)
+
+
+async def contracts_outside_their_jurisdiction(
+    session: AsyncSession,
+) -> list[tuple[ServiceContractRow, domain.ScopeOffence]]:
+    """Existing contracts whose scope breaks the rule (for ``python -m services.registry.checks``)."""
+    contracts = (
+        await session.scalars(
+            sa.select(ServiceContractRow)
+            .where(ServiceContractRow.deleted_at.is_(None))
+            .order_by(ServiceContractRow.jurisdiction_id, ServiceContractRow.id)
+        )
+    ).all()
+    found = []
+    for contract in contracts:
+        offence = await scope_offence(
+            session,
+            contract.jurisdiction_id,
+            _ids(contract.scope_jurisdiction_ids),
+            _ids(contract.scope_enterprise_ids),
+        )
+        if offence:
+            found.append((contract, offence))
+    return found
+
+
+async def agencies_serving(session: AsyncSession, enterprise_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Agencies holding (or having held) a signed contract that covers the enterprise.
+
+    Covered within the contract's managing jurisdiction only (``domain.contract_covers``); drafts
+    cover nothing. An enterprise the archive has not announced is served by no one.
+    """
+    where = await session.get(KnownEnterpriseRow, enterprise_id)
+    if where is None:
+        return frozenset()
+    districts = set(
+        (
+            await session.scalars(
+                sa.select(JurisdictionRow.id).where(
+                    JurisdictionRow.kind == domain.JurisdictionKind.DISTRICT.value
+                )
+            )
+        ).all()
+    )
+    rows = await session.execute(
+        sa.select(
+            ServiceContractRow.agency_id,
+            ServiceContractRow.jurisdiction_id,
+            ServiceContractRow.scope_jurisdiction_ids,
+            ServiceContractRow.scope_enterprise_ids,
+        ).where(
+            ServiceContractRow.deleted_at.is_(None),
+            ServiceContractRow.signed_on.is_not(None),
+            ServiceContractRow.jurisdiction_id.in_(districts | {where.jurisdiction_id}),
+        )
+    )
+    return frozenset(
+        row.agency_id
+        for row in rows
+        if domain.contract_covers(
+            enterprise_id,
+            where.jurisdiction_id,
+            row.jurisdiction_id,
+            row.jurisdiction_id in districts,
+            set(_ids(row.scope_jurisdiction_ids)),
+            set(_ids(row.scope_enterprise_ids)),
+        )
+    )
 
 
 async def _filing_of(session: AsyncSession, contract_id: uuid.UUID) -> FilingRow:
@@ -770,7 +971,7 @@ async def return_filing(uow: UnitOfWork, user: Principal, contract_id: uuid.UUID
     if not reason.strip():
         raise ValidationFailed(
             "A reason is required (须说明退回原因).",
-            [{"field": "reason", "message": "A reason is required."}],
+            [{"field": "reason", "message": "A reason is required (须填写原因)."}],
         )
     filing = await _filing_of(session, contract_id)
     contract.status = ContractStatus.RETURNED.value
@@ -807,7 +1008,8 @@ async def close_contract(
     domain.check_contract_transition(ContractStatus(contract.status), target)
     if target is ContractStatus.TERMINATED and not reason.strip():
         raise ValidationFailed(
-            "A reason is required.", [{"field": "reason", "message": "A reason is required."}]
+            "A reason is required (须填写原因).",
+            [{"field": "reason", "message": "A reason is required (须填写原因)."}],
         )
     contract.status, contract.closed_on, contract.closed_reason = target.value, on, reason.strip()
     filing = await uow.session.scalar(sa.select(FilingRow).where(FilingRow.contract_id == contract.id))
@@ -885,7 +1087,8 @@ async def set_calendar_day(uow: UnitOfWork, user: Principal, day: dt.date, kind:
     days = CALENDAR.days
     if not name.strip():
         raise ValidationFailed(
-            "A name is required (须填写名称).", [{"field": "name", "message": "A name is required."}]
+            "A name is required (须填写名称).",
+            [{"field": "name", "message": "A name is required (须填写名称)."}],
         )
     natural_workday = day.weekday() < 5
     if (kind is DayKind.HOLIDAY and not natural_workday) or (
@@ -924,22 +1127,86 @@ async def remove_calendar_day(uow: UnitOfWork, user: Principal, day: dt.date) ->
     uow.emit("calendar", "day_removed", day.isoformat(), {"day": day})
 
 
-async def confirm_year(uow: UnitOfWork, user: Principal, year: int) -> None:
-    if not 2000 <= year <= 2100:
-        raise BadUserInput("The year must be between 2000 and 2100.", field="year")
+def check_calendar_year(year: int) -> None:
+    if year not in domain.CALENDAR_YEARS:
+        first, last = domain.CALENDAR_YEARS[0], domain.CALENDAR_YEARS[-1]
+        raise BadUserInput(f"The year must be between {first} and {last} (年份超出范围).", field="year")
+
+
+async def holiday_entries(session: AsyncSession, year: int) -> int:
+    days = CALENDAR.days
+    count = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(days)
+        .where(
+            days.c.day >= dt.date(year, 1, 1),
+            days.c.day <= dt.date(year, 12, 31),
+            days.c.kind == DayKind.HOLIDAY.value,
+            days.c.deleted_at.is_(None),
+        )
+    )
+    return int(count or 0)
+
+
+async def confirm_year(
+    uow: UnitOfWork, user: Principal, year: int, override_reason: str | None = None
+) -> CalendarConfirmationRow:
+    """Confirm a year's schedule; a year without any HOLIDAY entry only with the bureau's reason."""
+    check_calendar_year(year)
     years = CALENDAR.years
     row = (await uow.session.execute(sa.select(years).where(years.c.year == year))).first()
     if row is not None and row.confirmed:
         raise Conflict(f"{year} is already confirmed (已确认).", code="ALREADY_CONFIRMED")
+    reason = (override_reason or "").strip()
+    if override_reason is not None and not reason:
+        raise ValidationFailed(
+            "A reason is required (须填写原因).",
+            [
+                {
+                    "field": "overrideReason",
+                    "message": "Say why the year is confirmed without holidays (须说明无节假日的原因).",
+                }
+            ],
+        )
+    holidays = await holiday_entries(uow.session, year)
+    if holidays == 0 and not reason:
+        raise Conflict(
+            f"{year} has no holiday entries: enter its holidays first, or confirm it with an "
+            f"overrideReason (该年度无节假日条目).",
+            code="NO_HOLIDAYS",
+            field="year",
+        )
+    confirmation = CalendarConfirmationRow(
+        year=year,
+        holiday_entries=holidays,
+        override_reason=reason,
+        confirmed_at=utcnow(),
+        confirmed_by=actor(user),
+    )
+    uow.session.add(confirmation)
     values = {"confirmed": True, "confirmed_at": utcnow(), "confirmed_by": actor(user), "source": "bureau"}
     if row is None:
         await uow.session.execute(years.insert().values(year=year, **values))
     else:
         await uow.session.execute(years.update().where(years.c.year == year).values(**values))
+    return confirmation
+
+
+async def latest_confirmation(session: AsyncSession, year: int) -> CalendarConfirmationRow | None:
+    result = await session.scalars(
+        sa.select(CalendarConfirmationRow)
+        .where(CalendarConfirmationRow.year == year)
+        .order_by(CalendarConfirmationRow.confirmed_at.desc())
+        .limit(1)
+    )
+    return result.first()
 
 
 async def after_calendar_change(
-    runtime: ServiceRuntime, uow: UnitOfWork, confirmed_year: int | None = None
+    runtime: ServiceRuntime,
+    uow: UnitOfWork,
+    confirmed_year: int | None = None,
+    confirmation: CalendarConfirmationRow | None = None,
 ) -> list[dict[str, Any]]:
     """Reload the calendar inside the transaction and move the pending deadlines with it."""
     from ecosteward.workdays import load_calendar
@@ -951,7 +1218,12 @@ async def after_calendar_change(
             "calendar",
             "year_confirmed",
             str(confirmed_year),
-            {"year": confirmed_year, "changed_filings": changed},
+            {
+                "year": confirmed_year,
+                "changed_filings": changed,
+                "holiday_entries": confirmation.holiday_entries if confirmation else None,
+                "override_reason": confirmation.override_reason if confirmation else "",
+            },
         )
     return changed
 
@@ -1024,27 +1296,6 @@ def staff_spec(member: StaffRow) -> AccountSpec:
         first_name=given,
         last_name=family,
     )
-
-
-def scope_check(
-    user: Principal, *, jurisdiction_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None
-) -> None:
-    """Bureau: all. Town: its jurisdiction. Agency users: their agency."""
-    if user.has_role("bureau_officer"):
-        return
-    if (
-        jurisdiction_id is not None
-        and user.has_role("town_officer")
-        and user.jurisdiction_id == jurisdiction_id
-    ):
-        return
-    if (
-        agency_id is not None
-        and user.has_role("agency_admin", "agency_staff")
-        and user.agency_id == agency_id
-    ):
-        return
-    raise Forbidden("This is outside your scope (超出数据范围).")
 
 
 def parse_ids(values: Sequence[object], what: str) -> list[uuid.UUID]:

@@ -13,8 +13,9 @@ from strawberry.types import Info
 
 from ecosteward.clock import china_today
 from ecosteward.graphql import context_of, roles
-from ecosteward.repository import children, get_live, load_live, parse_id
-from services.registry import domain
+from ecosteward.repository import children, load_live, parse_id
+from services.registry import access, domain
+from services.registry.access import DIRECTORY_READERS
 from services.registry.models import (
     AgencyRow,
     AgencyStatusChangeRow,
@@ -96,10 +97,8 @@ class Jurisdiction:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Jurisdiction:
-        # The directory is reference data: every signed-in user may read it (e.g. an enterprise its own town).
-        return cls.from_row(
-            await load_live(info, JurisdictionRow, parse_id(id, "Jurisdiction"), "Jurisdiction")
-        )
+        """``jurisdiction(id)`` and ``_entities`` alike (``access.read_jurisdiction``)."""
+        return cls.from_row(await access.read_jurisdiction(info, id))
 
 
 @strawberry.type(description="An unmet admission rule.")
@@ -155,7 +154,8 @@ class CreditListing:
 
 
 @strawberry.federation.type(
-    keys=["id"], description="A third-party environmental service agency (第三方环保服务机构)."
+    keys=["id"],
+    description="A third-party environmental service agency (第三方环保服务机构). Bureau, procurement and towns read every agency, agency users their own, an enterprise user the directory fields of the agencies whose signed contracts cover it.",
 )
 class Agency:
     id: strawberry.ID = strawberry.field(description="Stable id.")
@@ -165,20 +165,29 @@ class Agency:
     contact_name: str = strawberry.field(description="Contact person.")
     contact_phone: str = strawberry.field(description="Contact phone.")
     admin_username: str = strawberry.field(
-        description="Username of the agency's admin account (created on admission)."
+        description="Username of the agency's admin account (created on admission). Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
     )
     status: AgencyStatus = strawberry.field(description="Admission status.")
-    status_reason: str = strawberry.field(description="Reason given for the current status.")
+    status_reason: str = strawberry.field(
+        description="Reason given for the current status. Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
+    )
     status_changed_at: dt.datetime = strawberry.field(description="When the status last changed (UTC).")
     rules_met: bool | None = strawberry.field(
-        description="For an admitted agency: whether it still meets the admission rules."
+        description="For an admitted agency: whether it still meets the admission rules. Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
     )
     noncompliant_since: dt.datetime | None = strawberry.field(
-        description="Since when an admitted agency no longer meets them."
+        description="Since when an admitted agency no longer meets them. Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
     )
     unmet_rule_codes: strawberry.Private[list[str]]
 
-    @strawberry.field(description="Unmet admission rules (evaluated now).")
+    @strawberry.field(
+        description="Unmet admission rules (evaluated now). Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
+    )
     async def admission_check(self, info: Info) -> list[AdmissionRuleFailure]:
         from services.registry.service import admission_failures
 
@@ -186,7 +195,10 @@ class Agency:
             failures = await admission_failures(session, parse_id(self.id, "Agency"), china_today())
         return [AdmissionRuleFailure(code=f.code, message=f.message) for f in failures]
 
-    @strawberry.field(description="Admission status history, oldest first.")
+    @strawberry.field(
+        description="Admission status history, oldest first. Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
+    )
     async def status_history(self, info: Info) -> list[AgencyStatusChange]:
         agency_id = parse_id(self.id, "Agency")
         rows = await children(
@@ -198,7 +210,10 @@ class Agency:
         )
         return [AgencyStatusChange.from_row(r) for r in rows]
 
-    @strawberry.field(description="Credit blacklist listings, current and past.")
+    @strawberry.field(
+        description="Credit blacklist listings, current and past. Not for enterprise users.",
+        extensions=[roles(*DIRECTORY_READERS)],
+    )
     async def credit_listings(self, info: Info) -> list[CreditListing]:
         rows = await children(
             info,
@@ -211,11 +226,8 @@ class Agency:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Agency:
-        from services.registry.schema import _agency_readable
-
-        agency_id = parse_id(id, "Agency")
-        _agency_readable(context_of(info).user, agency_id)
-        return cls.from_row(await load_live(info, AgencyRow, agency_id, "Agency"))
+        """``agency(id)`` and ``_entities`` alike (``access.read_agency``)."""
+        return cls.from_row(await access.read_agency(info, id))
 
     @classmethod
     def from_row(cls, row: AgencyRow) -> Agency:
@@ -302,12 +314,8 @@ class Staff:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Staff:
-        from services.registry.schema import _agency_readable
-
-        async with context_of(info).runtime.sessions() as session:
-            row = await get_live(session, StaffRow, parse_id(id, "Staff"), "Staff")
-        _agency_readable(context_of(info).user, row.agency_id)
-        return cls.from_row(row)
+        """``staffMember(id)`` and ``_entities`` alike (``access.read_staff``)."""
+        return cls.from_row(await access.read_staff(info, id))
 
     @classmethod
     def from_row(cls, row: StaffRow) -> Staff:
@@ -474,17 +482,8 @@ class ServiceContract:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> ServiceContract:
-        from services.registry.service import scope_check
-
-        async with context_of(info).runtime.sessions() as session:
-            row = await get_live(
-                session, ServiceContractRow, parse_id(id, "ServiceContract"), "ServiceContract"
-            )
-        user = context_of(info).user
-        # Procurement officers see contracts through appraisal history (past results inform procurement).
-        if not user.has_role("procurement_officer"):
-            scope_check(user, jurisdiction_id=row.jurisdiction_id, agency_id=row.agency_id)
-        return cls.from_row(row)
+        """``serviceContract(id)`` and ``_entities`` alike (``access.read_contract``): no other way in."""
+        return cls.from_row(await access.read_contract(info, id))
 
     @classmethod
     def from_row(cls, row: ServiceContractRow) -> ServiceContract:
@@ -624,6 +623,10 @@ class CalendarYear:
     )
     entries: list[CalendarEntry] = strawberry.field(
         description="Holidays on weekdays and make-up workdays on weekends."
+    )
+    override_reason: str | None = strawberry.field(
+        default=None,
+        description="Why the bureau confirmed the year although it had no HOLIDAY entry (the override), if it did.",
     )
 
 

@@ -28,7 +28,7 @@ def period_violations(kind: str, year: int, quarter: int | None) -> list[dict[st
     """What is wrong with a reporting period (empty when it is a real one)."""
     problems: list[dict[str, str]] = []
     if kind not in REPORT_KINDS:
-        problems.append({"field": "kind", "message": f"Unknown report kind {kind!r}."})
+        problems.append({"field": "kind", "message": f"Unknown report kind {kind!r} (报告类型未知)."})
     if (problem := periods.year_problem(year)) is not None:
         problems.append({"field": "year", "message": problem})
     if kind == "QUARTERLY" and (quarter is None or periods.quarter_problem(quarter) is not None):
@@ -37,7 +37,10 @@ def period_violations(kind: str, year: int, quarter: int | None) -> list[dict[st
         )
     if kind == "ANNUAL" and quarter is not None:
         problems.append(
-            {"field": "quarter", "message": "An annual report covers the whole year: no quarter."}
+            {
+                "field": "quarter",
+                "message": "An annual report covers the whole year: no quarter (年度报告不分季度).",
+            }
         )
     return problems
 
@@ -73,9 +76,13 @@ def submission_violations(
     if not problems and period_start(kind, year, quarter) > today:
         problems.append({"field": "year", "message": "The period has not begun yet (报告期间尚未开始)."})
     if not summary.strip():
-        problems.append({"field": "summary", "message": "A summary of the work is required."})
+        problems.append(
+            {"field": "summary", "message": "A summary of the work is required (须填写工作总结)."}
+        )
     elif len(summary) > MAX_SUMMARY:
-        problems.append({"field": "summary", "message": f"The summary has at most {MAX_SUMMARY} characters."})
+        problems.append(
+            {"field": "summary", "message": f"The summary has at most {MAX_SUMMARY} characters (总结过长)."}
+        )
     return problems
 
 

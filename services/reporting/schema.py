@@ -13,12 +13,12 @@ from strawberry.types import Info
 
 from ecosteward.clock import china_date, china_today
 from ecosteward.db import utcnow
-from ecosteward.errors import BadUserInput, Conflict
+from ecosteward.errors import BadUserInput, Conflict, NotFound
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.references import Jurisdiction
-from ecosteward.repository import get_live, live, order_by, parse_id
+from ecosteward.repository import live, order_by, parse_id
 from ecosteward.schema import build_schema
-from ecosteward.scope import check_in_scope, restrict
+from ecosteward.scope import in_scope, restrict
 from ecosteward.uniqueness import add_unique
 from services.reporting import domain
 from services.reporting.events import emit_report_submitted
@@ -90,14 +90,19 @@ class Report:
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Report:
+        """Used by ``report(id)`` and ``_entities`` alike: one rule for both."""
         ctx = context_of(info)
+        caller_scope = domain.data_scope(ctx.user)  # a role that sees none: FORBIDDEN before any look-up
+        report_id = parse_id(id, "Report")
         async with ctx.runtime.sessions() as session:
-            row = await get_live(session, ReportRow, parse_id(id, "Report"), "Report")
-        check_in_scope(
-            domain.data_scope(ctx.user),
-            domain.owners(row.jurisdiction_id),
-            "This report is outside your scope (超出数据范围).",
-        )
+            row = await session.get(ReportRow, report_id)
+        if (
+            row is None
+            or row.deleted_at is not None
+            or not in_scope(caller_scope, domain.owners(row.jurisdiction_id))
+        ):
+            # "Not yours" answers like "not there", so ids cannot be probed.
+            raise NotFound(f"Report {report_id} does not exist (不存在).", id=str(report_id))
         return cls.from_row(row)
 
 

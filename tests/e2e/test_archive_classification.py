@@ -467,20 +467,21 @@ def test_who_may_read_and_write(stack: Infra, api: Api) -> None:
     standing = {"input": {"enterpriseId": outside, "keyDischargeUnit": True}}
 
     # A town officer: its own jurisdiction only, for reads and writes.
+    # Another town's source answers like an unknown one (issue 7 item 11).
     for query in (CLASSIFY, FACTS, HISTORY, LABELS, LABEL_HISTORY):
-        assert api.codes(TOWN, query, {"id": outside}) == ["FORBIDDEN"]
+        assert api.codes(TOWN, query, {"id": outside}) == ["NOT_FOUND"]
         assert "errors" not in api.call(TOWN, query, {"id": own})
-    assert api.codes(TOWN, RECORD, penalty) == ["FORBIDDEN"]
-    assert api.codes(TOWN, SET_LABELS, labels) == ["FORBIDDEN"]
-    assert api.codes(TOWN, STANDING, standing) == ["FORBIDDEN"]
+    assert api.codes(TOWN, RECORD, penalty) == ["NOT_FOUND"]
+    assert api.codes(TOWN, SET_LABELS, labels) == ["NOT_FOUND"]
+    assert api.codes(TOWN, STANDING, standing) == ["NOT_FOUND"]
     assert "errors" not in api.call(BUREAU, RECORD, penalty)  # the bureau may
     fact_id = api.ok(BUREAU, FACTS, {"id": outside})["enterpriseFacts"]["edges"][0]["node"]["id"]
-    assert api.codes(TOWN, WITHDRAW, {"id": fact_id, "reason": "越权"}) == ["FORBIDDEN"]
+    assert api.codes(TOWN, WITHDRAW, {"id": fact_id, "reason": "越权"}) == ["NOT_FOUND"]
 
     # An enterprise reads its own file only and writes nothing.
     for query in (CLASSIFY, FACTS, HISTORY, LABELS, LABEL_HISTORY):
         assert "errors" not in api.call(ENTERPRISE, query, {"id": DEMO_E})
-        assert api.codes(ENTERPRISE, query, {"id": own}) == ["FORBIDDEN"]
+        assert api.codes(ENTERPRISE, query, {"id": own}) == ["NOT_FOUND"]
     assert api.codes(ENTERPRISE, RECORD, fact(DEMO_E, "PENALTY", today)) == ["FORBIDDEN"]
     assert api.codes(
         ENTERPRISE, SET_LABELS, {"input": {"enterpriseId": DEMO_E, "reason": "x", "overallRisk": "MINOR"}}

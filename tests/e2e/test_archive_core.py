@@ -200,7 +200,7 @@ def test_agency_staff_see_the_sources_their_contracts_cover(
         {"id": inside["id"]},
     )
     assert classified["enterprise"]["classification"]
-    assert api.codes(STAFF, ENTERPRISE_Q, {"id": outside["id"]}) == ["FORBIDDEN"]
+    assert api.codes(STAFF, ENTERPRISE_Q, {"id": outside["id"]}) == ["NOT_FOUND"]  # issue 7 item 11
     # A contract that names the outside enterprise explicitly (分片区) opens it to the agency.
     contract = api.ok(
         BUREAU,
@@ -220,7 +220,7 @@ def test_agency_staff_see_the_sources_their_contracts_cover(
         },
     )["createServiceContract"]["id"]
     # A draft gives no access; signing does.
-    assert api.codes(STAFF, ENTERPRISE_Q, {"id": outside["id"]}) == ["FORBIDDEN"]
+    assert api.codes(STAFF, ENTERPRISE_Q, {"id": outside["id"]}) == ["NOT_FOUND"]
     api.ok(BUREAU, SIGN, {"id": contract, "on": str(china_today())})
     wait_for(
         lambda: not api.codes(STAFF, ENTERPRISE_Q, {"id": outside["id"]}),
@@ -251,7 +251,7 @@ def test_an_enterprise_sees_itself_only_directly_and_through_the_gateway(api: Ap
         for e in api.ok(BUREAU, LIST)["enterprises"]["edges"]
         if e["node"]["id"] != str(DEMO_ENTERPRISE_ID)
     )
-    assert api.codes(ENTERPRISE, ENTERPRISE_Q, {"id": other}) == ["FORBIDDEN"]
+    assert api.codes(ENTERPRISE, ENTERPRISE_Q, {"id": other}) == ["NOT_FOUND"]  # issue 7 item 11
     assert api.codes(
         ENTERPRISE, STATUS, {"id": str(DEMO_ENTERPRISE_ID), "status": "CLOSED", "reason": "x"}
     ) == ["FORBIDDEN"]

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 import httpx
 import pytest
 
+from ecosteward.clock import china_date
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
 from tests.e2e.helpers import (
     Api,
@@ -255,7 +256,7 @@ def test_upload_supersede_withdraw_and_history(stack: Infra, api: Api) -> None:
     assert v2["sha256"] == hashlib.sha256(second).hexdigest() and v2["size"] == len(second)
     rows = {str(r["id"]): r for r in versions_in_db(stack, enterprise)}
     assert rows[v1["id"]]["superseded_at"] is not None and rows[v2["id"]]["superseded_at"] is None
-    assert (rows[v2["id"]]["retain_until"] - rows[v2["id"]]["uploaded_at"].date()).days >= 5 * 365
+    assert (rows[v2["id"]]["retain_until"] - china_date(rows[v2["id"]]["uploaded_at"])).days >= 5 * 365
     item = db(
         stack,
         "SELECT electronic, paper FROM archive_items WHERE enterprise_id = $1 AND item_code = '1'",
@@ -426,16 +427,16 @@ def test_an_enterprise_files_its_own_archive_and_nobody_elses(stack: Infra, api:
     theirs = ok_upload(stack, api.token(BUREAU), other, "1", "licence.pdf", PDF + b"z")
     before = uploaded_events(stack, other)
     refused = upload(stack, token, other, "1", "licence.pdf", PDF + b"mine now")
-    assert refused.status_code == 403 and error_code(refused) == "FORBIDDEN"
+    assert refused.status_code == 404 and error_code(refused) == "NOT_FOUND"  # issue 7 item 11
     assert len(versions_in_db(stack, other)) == 1 and uploaded_events(stack, other) == before
     assert [p.name for p in stray_files(stack, other) if p.is_file()] == [theirs["id"]]
     # Nor may it read another's archive or files.
-    assert api.codes(ENTERPRISE, ARCHIVE, {"id": other}) == ["FORBIDDEN"]
-    assert api.codes(ENTERPRISE, COMPLETENESS, {"id": other}) == ["FORBIDDEN"]
-    assert api.codes(ENTERPRISE, VERSION, {"id": theirs["id"]}) == ["FORBIDDEN"]
+    assert api.codes(ENTERPRISE, ARCHIVE, {"id": other}) == ["NOT_FOUND"]
+    assert api.codes(ENTERPRISE, COMPLETENESS, {"id": other}) == ["NOT_FOUND"]
+    assert api.codes(ENTERPRISE, VERSION, {"id": theirs["id"]}) == ["NOT_FOUND"]
     got = content(stack, token, theirs["contentPath"])
-    assert got.status_code == 403 and error_code(got) == "FORBIDDEN"
-    assert api.codes(ENTERPRISE, WITHDRAW, {"id": theirs["id"], "reason": "x"}) == ["FORBIDDEN"]
+    assert got.status_code == 404 and error_code(got) == "NOT_FOUND"
+    assert api.codes(ENTERPRISE, WITHDRAW, {"id": theirs["id"], "reason": "x"}) == ["NOT_FOUND"]
 
 
 def test_agency_staff_file_for_the_sources_their_contracts_cover(stack: Infra, api: Api) -> None:
@@ -454,7 +455,7 @@ def test_agency_staff_file_for_the_sources_their_contracts_cover(stack: Infra, a
     assert version["uploadedBy"] == STAFF
     elsewhere = register(api, new_town(api))
     refused = upload(stack, api.token(STAFF), elsewhere, "8-2", "监测报告.pdf", PDF + b"report")
-    assert refused.status_code == 403 and error_code(refused) == "FORBIDDEN"
+    assert refused.status_code == 404 and error_code(refused) == "NOT_FOUND"  # issue 7 item 11
     # The agency's manager reads, but filing is field work; procurement neither.
     assert api.ok(ADMIN, COMPLETENESS, {"id": covered})["archiveCompleteness"]["accounted"] == 1
     for user in (ADMIN, PROCUREMENT):
@@ -493,7 +494,7 @@ REFUSALS: list[tuple[str, dict[str, Any], int, str]] = [
     ("no token", {"token": None}, 401, "UNAUTHENTICATED"),
     ("bad token", {"token": "not.a.token"}, 401, "UNAUTHENTICATED"),
     ("unknown item code", {"item": "9-15"}, 400, "UNKNOWN_ITEM_CODE"),
-    ("another enterprise's account", {"token": ENTERPRISE}, 403, "FORBIDDEN"),
+    ("another enterprise's account", {"token": ENTERPRISE}, 404, "NOT_FOUND"),  # issue 7 item 11
     ("procurement role", {"token": PROCUREMENT}, 403, "FORBIDDEN"),
 ]
 

@@ -358,15 +358,16 @@ def test_an_expired_link_is_refused(api: Api, stack: Infra) -> None:
 
 def test_only_your_own_archive_or_your_scope(api: Api, stack: Infra) -> None:
     before = int(db_value(stack, "SELECT count(*) FROM archive_downloads", database="e2e_archive"))
-    assert api.codes(ENTERPRISE, REQUEST, {"id": OTHER_DEMO}) == ["FORBIDDEN"]
-    assert api.codes(ENTERPRISE, REQUEST, {"id": str(uuid.uuid4())}) == ["FORBIDDEN"]
+    # Another's source and an unknown id answer alike (issue 7 item 11).
+    assert api.codes(ENTERPRISE, REQUEST, {"id": OTHER_DEMO}) == ["NOT_FOUND"]
+    assert api.codes(ENTERPRISE, REQUEST, {"id": str(uuid.uuid4())}) == ["NOT_FOUND"]
     assert api.codes(STAFF, REQUEST, {"id": DEMO}) == ["FORBIDDEN"]
     assert api.codes("demo-procurement", REQUEST, {"id": DEMO}) == ["FORBIDDEN"]
     assert int(db_value(stack, "SELECT count(*) FROM archive_downloads", database="e2e_archive")) == before
     # A town for its own jurisdiction's sources; the bureau for any.
     assert request_link(api, TOWN, OTHER_DEMO)["downloadId"]
     elsewhere = register_elsewhere(api, stack)
-    assert api.codes(TOWN, REQUEST, {"id": elsewhere}) == ["FORBIDDEN"]
+    assert api.codes(TOWN, REQUEST, {"id": elsewhere}) == ["NOT_FOUND"]
     assert request_link(api, BUREAU, elsewhere)["downloadId"]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import nats
 import pytest
 
-from ecosteward.clock import china_today
+from ecosteward.clock import china_date, china_today
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
 from ecosteward.events import EventEnvelope
 from tests.e2e.helpers import (
@@ -870,6 +870,9 @@ def test_a_town_issues_and_revokes_work_permits(stack: Infra, api: Api, shared_a
     )
     (event,) = wait_for_events(stack, "permit.revoked", permit["id"])
     assert event.data["revoked_on"] == iso(today) and event.data["reason"] == "违规作业"
+    # The day announced is China's date of the stored revocation moment (not the UTC timestamp's).
+    revoked_at = db_value(stack, "SELECT revoked_at FROM work_permits WHERE id = $1", uuid.UUID(permit["id"]))
+    assert event.data["revoked_on"] == iso(china_date(revoked_at)) == iso(china_date(event.time))
     assert api.codes(TOWN, REVOKE_PERMIT, {"id": permit["id"], "reason": "again"}) == ["ALREADY_REVOKED"]
 
 
@@ -1075,10 +1078,11 @@ def test_a_town_files_its_own_contracts_only(stack: Infra, api: Api, shared_agen
 
     elsewhere = new_jurisdiction(api)
     other_id = draft(api, shared_agency.id, elsewhere)
-    assert api.codes(TOWN, SIGN, {"id": other_id, "on": iso(today)}) == ["FORBIDDEN"]
+    # Another town's contract is, to this town, as unknown as an id that does not exist (issue 7).
+    assert api.codes(TOWN, SIGN, {"id": other_id, "on": iso(today)}) == ["NOT_FOUND"]
     api.ok(BUREAU, SIGN, {"id": other_id, "on": iso(today)})
-    assert api.codes(TOWN, FILE, {"id": other_id}) == ["FORBIDDEN"]
-    assert api.codes(TOWN, CONTRACT, {"id": other_id}) == ["FORBIDDEN"]
+    assert api.codes(TOWN, FILE, {"id": other_id}) == ["NOT_FOUND"]
+    assert api.codes(TOWN, CONTRACT, {"id": other_id}) == ["NOT_FOUND"]
     row = db(
         stack,
         "SELECT c.status, f.status AS filing, f.first_filed_on FROM service_contracts c JOIN filings f ON f.contract_id = c.id WHERE c.id = $1",
@@ -1297,6 +1301,8 @@ def world(api: Api, shared_agency: AgencyMade) -> World:
     demo_staff = api.ok(BUREAU, STAFF_OF, {"agencyId": DEMO_AGENCY})["staff"]["edges"][0]["node"]["id"]
     town_contract, _ = signed(api, DEMO_AGENCY, DEMO_J, today, user=TOWN)
     other_contract, _ = signed(api, shared_agency.id, jurisdiction, today)
+    # The other agency serves the demo town too, so the demo enterprise may read its directory fields.
+    signed(api, shared_agency.id, DEMO_J, today, user=TOWN)
     scratch = new_jurisdiction(api)  # where the allowed mutations leave their contracts
     return World(api, jurisdiction, scratch, shared_agency, demo_staff, town_contract, other_contract)
 
@@ -1329,18 +1335,20 @@ def _matrix(
 
 
 F = "FORBIDDEN"
+NF = "NOT_FOUND"  # an id outside the caller's scope answers like an unknown one (issue 7)
 CASES = [
     Case(
         "own-agency-with-history",
         "query($id: ID!) { agency(id: $id) { id statusHistory { toStatus reason } creditListings { source } } }",
         lambda w: {"id": DEMO_AGENCY},
+        # The enterprise reads the name of the agency serving it, not its status history or credit record.
         _matrix("ok", "ok", "ok", "ok", "ok", F),
     ),
     Case(
         "other-agency-with-history",
         "query($id: ID!) { agency(id: $id) { id statusHistory { toStatus reason } creditListings { source } } }",
         lambda w: {"id": w.other_agency.id},
-        _matrix("ok", "ok", F, F, "ok", F),
+        _matrix("ok", "ok", NF, NF, "ok", F),
     ),
     Case(
         "agencies-searched-for-the-other-one",
@@ -1352,7 +1360,7 @@ CASES = [
         "other-agencys-staff-file",
         "query($id: ID!) { staffMember(id: $id) { id username } }",
         lambda w: {"id": w.other_agency.staff[0]["id"]},
-        _matrix("ok", "ok", F, F, "ok", F),
+        _matrix("ok", "ok", NF, NF, "ok", F),
     ),
     Case(
         "own-staff-file",
@@ -1376,7 +1384,7 @@ CASES = [
         "contract-elsewhere-of-other-agency",
         "query($id: ID!) { serviceContract(id: $id) { id filing { id } } }",
         lambda w: {"id": w.other_contract},
-        _matrix("ok", F, F, F, F, F),
+        _matrix("ok", NF, NF, NF, F, F),
     ),
     Case(
         "contracts-elsewhere",
@@ -1406,7 +1414,7 @@ CASES = [
         "permit-check-of-other-agencys-staff",
         "query($id: ID!) { hasValidWorkPermit(staffId: $id) { valid } }",
         lambda w: {"id": w.other_agency.staff[0]["id"]},
-        _matrix("ok", "ok", F, F, F, F),
+        _matrix("ok", "ok", NF, NF, F, F),
     ),
     Case(
         "education-record-for-own-staff",
@@ -1418,7 +1426,7 @@ CASES = [
         "education-record-for-other-agencys-staff",
         'mutation($id: ID!) { addStaffRecord(input: {staffId: $id, kind: EDUCATION, on: "2026-03-01", topic: "排污许可培训", hours: "8"}) { id } }',
         lambda w: {"id": w.other_agency.staff[0]["id"]},
-        _matrix("ok", F, F, F, F, F),
+        _matrix("ok", F, NF, F, F, F),
     ),
     Case(
         "refuse-an-application",
@@ -1436,7 +1444,7 @@ CASES = [
         "file-a-contract-elsewhere",
         "mutation($id: ID!) { fileServiceContract(id: $id) { id } }",
         _fresh_signed_contract,
-        _matrix("ok", F, F, F, F, F),
+        _matrix("ok", NF, F, F, F, F),
     ),
     Case(
         # Authorised, but there is nothing to remove: proves the role check without changing the calendar.
@@ -1467,19 +1475,39 @@ def test_who_may_do_what(world: World, case: Case, user: str, endpoint: str) -> 
 
 
 ENTITY_CASES = [
-    # typename, id of, fields, who may resolve it (the rest: FORBIDDEN)
-    ("Agency", lambda w: w.other_agency.id, "id name", {BUREAU, TOWN, PROCUREMENT}),
-    ("Agency", lambda w: DEMO_AGENCY, "id name", {BUREAU, TOWN, PROCUREMENT, ADMIN, STAFF}),
-    ("Staff", lambda w: w.other_agency.staff[0]["id"], "id username", {BUREAU, TOWN, PROCUREMENT}),
-    ("ServiceContract", lambda w: w.town_contract, "id", {BUREAU, TOWN, ADMIN, STAFF, PROCUREMENT}),
-    ("ServiceContract", lambda w: w.other_contract, "id", {BUREAU, PROCUREMENT}),
-    ("Jurisdiction", lambda w: w.jurisdiction, "id name", set(ALL_USERS)),
+    # typename, id of, fields, who may resolve it, the roles refused outright (FORBIDDEN; the rest of
+    # the refused get NOT_FOUND, as for an unknown id)
+    ("Agency", lambda w: w.other_agency.id, "id name", {BUREAU, TOWN, PROCUREMENT, ENTERPRISE}, set()),
+    # The demo agency serves the demo enterprise (the demo town's signed contract): it may read the name.
+    (
+        "Agency",
+        lambda w: DEMO_AGENCY,
+        "id name",
+        {BUREAU, TOWN, PROCUREMENT, ADMIN, STAFF, ENTERPRISE},
+        set(),
+    ),
+    (
+        "Staff",
+        lambda w: w.other_agency.staff[0]["id"],
+        "id username",
+        {BUREAU, TOWN, PROCUREMENT},
+        {ENTERPRISE},
+    ),
+    (
+        "ServiceContract",
+        lambda w: w.town_contract,
+        "id",
+        {BUREAU, TOWN, ADMIN, STAFF},
+        {PROCUREMENT, ENTERPRISE},
+    ),
+    ("ServiceContract", lambda w: w.other_contract, "id", {BUREAU}, {PROCUREMENT, ENTERPRISE}),
+    ("Jurisdiction", lambda w: w.jurisdiction, "id name", set(ALL_USERS), set()),
 ]
 
 
 @pytest.mark.parametrize("user", ALL_USERS)
 @pytest.mark.parametrize(
-    ("typename", "id_of", "fields", "allowed"),
+    ("typename", "id_of", "fields", "allowed", "refused_by_role"),
     ENTITY_CASES,
     ids=["other-agency", "own-agency", "other-staff", "town-contract", "contract-elsewhere", "jurisdiction"],
 )
@@ -1490,12 +1518,10 @@ def test_entity_resolution_on_the_subgraph_is_no_back_door(
     id_of: Callable[[World], str],
     fields: str,
     allowed: set[str],
+    refused_by_role: set[str],
 ) -> None:
-    """The gateway's ``_entities`` path applies the same scope as the root fields.
-
-    Procurement officers may resolve contracts by reference (appraisal history shows them), see
-    ``ServiceContract.resolve_reference``; their direct ``serviceContract`` query is refused above.
-    """
+    """The gateway's ``_entities`` path applies the same rule as the root fields (issue 7: procurement
+    officers no longer read contracts by reference)."""
     query = (
         "query($r: [_Any!]!) { _entities(representations: $r) { ... on %s { %s } } }"  # noqa: UP031
         % (typename, fields)
@@ -1507,7 +1533,7 @@ def test_entity_resolution_on_the_subgraph_is_no_back_door(
         assert "errors" not in body, body
         assert body["data"]["_entities"][0]["id"] == id_of(world)
     else:
-        assert error_codes(body) == ["FORBIDDEN"], body
+        assert error_codes(body) == ["FORBIDDEN" if user in refused_by_role else "NOT_FOUND"], body
 
 
 # ------------------------------------------------------------------------------------------ 8 next year's calendar

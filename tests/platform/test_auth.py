@@ -73,14 +73,16 @@ async def test_missing_or_malformed_tokens_are_refused(
         await verifier.principal(header)
     assert _ext(caught.value)["code"] == "UNAUTHENTICATED"
     if reason:
-        assert _ext(caught.value)["reason"] == reason
+        assert _ext(caught.value)["detail"] == reason
+        assert _ext(caught.value)["reason"] == ("TOKEN_MISSING" if reason == "missing" else "TOKEN_INVALID")
 
 
 async def test_a_tampered_token_is_refused(infra: Infra, verifier: TokenVerifier) -> None:
     forged = _tamper(infra.token("demo-enterprise"))
     with pytest.raises(Unauthenticated) as caught:
         await verifier.verify(forged)
-    assert _ext(caught.value)["reason"] == "invalid"
+    assert _ext(caught.value)["reason"] == "TOKEN_INVALID"
+    assert _ext(caught.value)["detail"] == "invalid"
 
 
 async def test_a_token_for_another_audience_is_refused(infra: Infra, verifier: TokenVerifier) -> None:
@@ -96,7 +98,8 @@ async def test_a_token_for_another_audience_is_refused(infra: Infra, verifier: T
     token = response.json()["access_token"]
     with pytest.raises(Unauthenticated) as caught:
         await verifier.verify(token)
-    assert _ext(caught.value)["reason"] == "audience"
+    assert _ext(caught.value)["reason"] == "TOKEN_INVALID"
+    assert _ext(caught.value)["detail"] == "audience"
 
 
 async def test_an_expired_token_is_refused(infra: Infra, verifier: TokenVerifier) -> None:
@@ -137,7 +140,8 @@ async def test_an_expired_token_is_refused(infra: Infra, verifier: TokenVerifier
         time.sleep(3.5)
         with pytest.raises(Unauthenticated) as caught:
             await verifier.verify(token)
-        assert _ext(caught.value)["reason"] == "expired"
+        assert _ext(caught.value)["reason"] == "TOKEN_EXPIRED"
+        assert _ext(caught.value)["detail"] == "expired"
     finally:
         clients = httpx.get(f"{base}/clients", params={"clientId": client_id}, headers=admin).json()
         for client in clients:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.clock import china_today
 from ecosteward.db import create_engine, session_factory
-from ecosteward.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ecosteward.errors import Conflict, NotFound, ValidationFailed
 from ecosteward.outbox import UnitOfWork, unit_of_work
 from services.archive import models as archive_models
 from services.archive.base import TABLES
@@ -534,7 +534,7 @@ async def test_withdrawing_a_fact_reclassifies_and_keeps_the_fact(runtime: Runti
 async def test_writes_outside_scope_or_invalid_change_nothing(runtime: Runtime) -> None:
     eid = await add_enterprise(runtime)
     today = china_today()
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another town's source answers like an unknown one (issue 7 item 11)
         async with runtime.unit_of_work() as uow:
             await service.record_fact(
                 uow, OTHER_TOWN_OFFICER, service.FactInput(eid, FactKind.PENALTY, today)

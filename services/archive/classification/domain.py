@@ -392,7 +392,9 @@ def fact_violations(
     """
     problems: list[Violation] = []
     if occurred_on > today:
-        problems.append({"field": "occurredOn", "message": "A fact cannot be dated in the future."})
+        problems.append(
+            {"field": "occurredOn", "message": "A fact cannot be dated in the future (日期不能晚于今天)."}
+        )
     needed = {
         FactKind.COMPLAINT: ("verified", verified, "Say whether the complaint was verified (是否属实)."),
         FactKind.EXCEEDANCE: (
@@ -406,11 +408,13 @@ def fact_violations(
         if owner is kind and value is None:
             problems.append({"field": name, "message": message})
         elif owner is not kind and value is not None:
-            problems.append({"field": name, "message": f"Only a {owner.value} fact has `{name}`."})
+            problems.append(
+                {"field": name, "message": f"Only a {owner.value} fact has `{name}` (该字段不适用)."}
+            )
     if len(reference) > MAX_REFERENCE:
-        problems.append({"field": "reference", "message": f"At most {MAX_REFERENCE} characters."})
+        problems.append({"field": "reference", "message": f"At most {MAX_REFERENCE} characters (内容过长)."})
     if len(description) > MAX_TEXT:
-        problems.append({"field": "description", "message": f"At most {MAX_TEXT} characters."})
+        problems.append({"field": "description", "message": f"At most {MAX_TEXT} characters (内容过长)."})
     return problems
 
 
@@ -419,7 +423,7 @@ def reason_violations(reason: str, field: str = "reason") -> list[Violation]:
     if not reason.strip():
         return [{"field": field, "message": "A reason is required (须填写原因)."}]
     if len(reason) > MAX_TEXT:
-        return [{"field": field, "message": f"At most {MAX_TEXT} characters."}]
+        return [{"field": field, "message": f"At most {MAX_TEXT} characters (内容过长)."}]
     return []
 
 

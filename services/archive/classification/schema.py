@@ -22,10 +22,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.errors import NotFound
 from ecosteward.graphql import Connection, connection, context_of, paginate, roles
-from ecosteward.repository import get_live, parse_id
-from services.archive.access import check_visible
+from ecosteward.repository import parse_id
+from services.archive.access import check_visible, enterprise_not_found, load_visible_enterprise
 from services.archive.classification import domain, service
 from services.archive.classification.models import (
     ClassificationChangeRow,
@@ -576,12 +575,8 @@ class EnterpriseFactFilter:
 
 
 async def _visible_enterprise(info: Info, enterprise_id: strawberry.ID | str | uuid.UUID) -> EnterpriseRow:
-    """The enterprise if it exists (NOT_FOUND) and the caller may see it (FORBIDDEN)."""
-    ctx = context_of(info)
-    async with ctx.runtime.sessions() as session:
-        row = await get_live(session, EnterpriseRow, parse_id(enterprise_id, "Enterprise"), "Enterprise")
-    await check_visible(info, row)
-    return row
+    """The enterprise if it exists and the caller may see it (NOT_FOUND alike otherwise)."""
+    return await load_visible_enterprise(info, parse_id(enterprise_id, "Enterprise"))
 
 
 def _views_loader(info: Info) -> DataLoader[uuid.UUID, ClassificationView | None]:
@@ -614,7 +609,7 @@ async def classification_of(info: Info, enterprise_id: strawberry.ID | str | uui
     entity = parse_id(enterprise_id, "Enterprise")
     view = await _views_loader(info).load(entity)
     if view is None:
-        raise NotFound(f"Enterprise {entity} does not exist (不存在).", id=str(entity))
+        raise enterprise_not_found(entity)
     await check_visible(info, view.enterprise)
     return Classification.from_view(view)
 
@@ -661,7 +656,9 @@ def _labels_input(input: SetRiskLabelsInput) -> tuple[dict[str, str | None], lis
     for index, item in enumerate(input.medium_risks or []):
         medium = _value(item.medium)
         if medium in seen:
-            problems.append({"field": f"mediumRisks.{index}.medium", "message": f"{medium} is given twice."})
+            problems.append(
+                {"field": f"mediumRisks.{index}.medium", "message": f"{medium} is given twice (重复填写)."}
+            )
         seen.add(medium)
         labels[domain.MEDIUM_LABELS[domain.PollutionMedium(medium)]] = _value(item.level)
     return labels, problems

@@ -30,8 +30,9 @@ from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.errors import Conflict, NotFound, ValidationFailed
 from ecosteward.outbox import UnitOfWork
-from ecosteward.scope import check_in_scope
+from ecosteward.scope import in_scope
 from services.archive import domain as archive_domain
+from services.archive.access import enterprise_not_found
 from services.archive.classification import domain
 from services.archive.classification.domain import Classification, Fact, FactKind, Reason, RiskLevel, Standing
 from services.archive.classification.models import (
@@ -68,12 +69,12 @@ def actor(user: Principal) -> str:
     return user.username or user.subject
 
 
-def check_scope(user: Principal, enterprise: EnterpriseRow) -> None:
-    """FORBIDDEN unless ``user`` can see the enterprise (the archive's data scope)."""
+def check_scope(user: Principal, enterprise: EnterpriseRow, missing: NotFound | None = None) -> None:
+    """NOT_FOUND (``missing``, by default the enterprise's — the answer for an unknown id) unless
+    ``user`` can see the enterprise (the archive's data scope); FORBIDDEN for roles that see none."""
     owners = {"jurisdiction_id": enterprise.jurisdiction_id, "enterprise_id": enterprise.id}
-    check_in_scope(
-        archive_domain.data_scope(user), owners, "This enterprise is outside your scope (超出数据范围)."
-    )
+    if not in_scope(archive_domain.data_scope(user), owners):
+        raise missing or enterprise_not_found(enterprise.id)
 
 
 async def enterprise_for_update(session: AsyncSession, enterprise_id: uuid.UUID) -> EnterpriseRow:
@@ -84,7 +85,7 @@ async def enterprise_for_update(session: AsyncSession, enterprise_id: uuid.UUID)
         )
     ).scalar_one_or_none()
     if row is None or row.deleted_at is not None:
-        raise NotFound(f"Enterprise {enterprise_id} does not exist (不存在).", id=str(enterprise_id))
+        raise enterprise_not_found(enterprise_id)
     return row
 
 
@@ -409,10 +410,13 @@ async def withdraw_fact(
 ) -> tuple[EnterpriseFactRow, bool]:
     """Withdraw a fact recorded in error (it stays, marked withdrawn with the reason) and re-evaluate."""
     row = await uow.session.get(EnterpriseFactRow, fact_id)
+    missing = NotFound(
+        f"Fact {fact_id} does not exist or is outside your scope (事实记录不存在).", id=str(fact_id)
+    )
     if row is None:
-        raise NotFound(f"Fact {fact_id} does not exist (不存在).", id=str(fact_id))
+        raise missing
     enterprise = await enterprise_for_update(uow.session, row.enterprise_id)
-    check_scope(user, enterprise)
+    check_scope(user, enterprise, missing)
     if row.withdrawn_at is not None:
         raise Conflict("The fact has already been withdrawn (已撤销).", code="ALREADY_WITHDRAWN")
     problems = domain.reason_violations(reason)
@@ -461,13 +465,16 @@ async def set_standing(
     wanted = {name: getattr(data, name) for name in STANDING_FIELDS}
     problems: list[domain.Violation] = []
     if all(value is None for value in wanted.values()):
-        problems.append({"field": "input", "message": "Set at least one attribute."})
+        problems.append({"field": "input", "message": "Set at least one attribute (至少设置一项)."})
     if data.effective_on is not None and data.effective_on > today:
         problems.append(
-            {"field": "effectiveOn", "message": "A designation cannot take effect in the future."}
+            {
+                "field": "effectiveOn",
+                "message": "A designation cannot take effect in the future (生效日期不能晚于今天).",
+            }
         )
     if len(data.note) > domain.MAX_TEXT:
-        problems.append({"field": "note", "message": f"At most {domain.MAX_TEXT} characters."})
+        problems.append({"field": "note", "message": f"At most {domain.MAX_TEXT} characters (内容过长)."})
     if problems:
         raise ValidationFailed("The standing attributes are not valid (属性信息有误).", problems)
     row = await session.get(StandingAttributesRow, enterprise.id)
@@ -525,9 +532,14 @@ async def set_risk_labels(uow: UnitOfWork, user: Principal, data: LabelsInput) -
     given = {k: v for k, v in (data.labels or {}).items() if v is not None}
     problems = [*data.violations, *domain.reason_violations(data.reason)]
     if not given:
-        problems.append({"field": "input", "message": "Set at least one label."})
+        problems.append({"field": "input", "message": "Set at least one label (至少设置一项)."})
     if data.reinspected_on is not None and data.reinspected_on > today:
-        problems.append({"field": "reinspectedOn", "message": "A re-inspection cannot be in the future."})
+        problems.append(
+            {
+                "field": "reinspectedOn",
+                "message": "A re-inspection cannot be in the future (复查日期不能晚于今天).",
+            }
+        )
     if problems:
         raise ValidationFailed("The risk labels are not valid (风险标签有误).", problems)
     row = await session.get(RiskLabelsRow, enterprise.id)

@@ -249,7 +249,9 @@ def state_violations(
             }
         )
     if len(reason) > MAX_REASON_LENGTH:
-        problems.append({"field": "missingReason", "message": f"At most {MAX_REASON_LENGTH} characters."})
+        problems.append(
+            {"field": "missingReason", "message": f"At most {MAX_REASON_LENGTH} characters (内容过长)."}
+        )
     if electronic and not has_current_version:
         problems.append(
             {
@@ -261,7 +263,7 @@ def state_violations(
         problems.append(
             {
                 "field": "electronic",
-                "message": "A current version is filed: withdraw it before recording no electronic copy.",
+                "message": "A current version is filed: withdraw it before recording no electronic copy (已有现行版本，请先撤回).",
             }
         )
     return problems

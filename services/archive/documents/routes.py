@@ -12,8 +12,9 @@ superseded, nothing is deleted. Answers ``201`` with the version's metadata, or 
                                    (path traversal, absolute path, control characters)
  400   ``UNKNOWN_ITEM_CODE``       the item code is not one of table E.1's
  401   ``UNAUTHENTICATED``         no or bad token
- 403   ``FORBIDDEN``               role or data scope does not allow it
- 404   ``NOT_FOUND``               no such enterprise
+ 403   ``FORBIDDEN``               the caller's role never files documents (whatever the id)
+ 404   ``NOT_FOUND``               no such enterprise, or one outside the caller's data scope — the
+                                   same body either way, so ids cannot be probed
  413   ``PAYLOAD_TOO_LARGE``       over ``ECOSTEWARD_ARCHIVE_MAX_UPLOAD_BYTES`` (default 50 MiB)
  415   ``UNSUPPORTED_MEDIA_TYPE``  not multipart, or a file type other than PDF, JPEG, PNG, OFD,
                                    DOC/DOCX, XLS/XLSX, ZIP — by declared type or by its first bytes
@@ -23,7 +24,11 @@ On any refusal nothing is stored: the blob store removes a partial upload and no
 
 ``GET /archive/documents/{version_id}/content`` — the version's bytes, streamed from the blob store,
 with ``Content-Disposition`` (``?inline=1`` for an inline PDF or image), for everyone who may see the
-source; a withdrawn version for the bureau only.
+source; a withdrawn version for the bureau only (403 for others who see the source). An unknown
+version and one of a source the caller may not see both get the same 404 ``NOT_FOUND`` body.
+
+Both routes live on the archive service's own origin (not the gateway); GraphQL hands out their
+absolute URLs (``ArchiveItem.uploadUrl``, ``DocumentVersion.contentUrl``, :mod:`services.archive.links`).
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from ecosteward.auth import Principal
 from ecosteward.blobs import BlobNotFound, BlobTooLarge, StoredBlob
 from ecosteward.errors import AppError, BadUserInput, Forbidden, Unauthenticated
 from ecosteward.repository import parse_id
+from services.archive import links
 from services.archive.documents import catalogue, domain, service
 from services.archive.documents.domain import FileKind
 from services.archive.documents.models import DocumentVersionRow
@@ -258,7 +264,10 @@ class MultipartFile:
                     continue
                 raw_name = options.get(b"filename")
                 if raw_name is None:
-                    raise BadUserInput("The 'file' part must be a file with a file name.", field="file")
+                    raise BadUserInput(
+                        "The 'file' part must be a file with a file name (请上传带文件名的文件).",
+                        field="file",
+                    )
                 try:
                     name = raw_name.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -315,14 +324,19 @@ def multipart_boundary(content_type: str) -> bytes:
         raise unsupported("Send the file as multipart/form-data with a 'file' part.")
     boundary = options.get(b"boundary", b"")
     if not boundary or len(boundary) > 200:
-        raise BadUserInput("The multipart/form-data boundary is missing or invalid.", field="file")
+        raise BadUserInput(
+            "The multipart/form-data boundary is missing or invalid (上传格式有误).", field="file"
+        )
     return boundary
 
 
 # ------------------------------------------------------------------------------------- upload
 
 
-def version_json(row: DocumentVersionRow, superseded: DocumentVersionRow | None = None) -> dict[str, Any]:
+def version_json(
+    row: DocumentVersionRow, superseded: DocumentVersionRow | None, base_url: str
+) -> dict[str, Any]:
+    """The upload's answer; ``base_url`` is the archive's public base (``contentUrl`` is absolute)."""
     return {
         "id": str(row.id),
         "enterpriseId": str(row.enterprise_id),
@@ -337,6 +351,7 @@ def version_json(row: DocumentVersionRow, superseded: DocumentVersionRow | None 
         "retainUntil": row.retain_until.isoformat(),
         "status": domain.version_status(row.superseded_at, row.withdrawn_at).value,
         "contentPath": service.content_path(row.id),
+        "contentUrl": base_url + service.content_path(row.id),
         "supersededVersionId": str(superseded.id) if superseded is not None else None,
     }
 
@@ -373,8 +388,7 @@ async def _upload(
     item = catalogue.get_item(str(request.path_params["item_code"]))
     enterprise_id = parse_id(str(request.path_params["enterprise_id"]), "Enterprise")
     async with runtime.sessions() as session:
-        enterprise = await service.load_enterprise(session, enterprise_id)
-        await service.check_writer(session, user, enterprise)
+        enterprise = await service.writable_enterprise(session, user, enterprise_id)
     boundary = multipart_boundary(request.headers.get("content-type", ""))
     declared_length = request.headers.get("content-length", "")
     if declared_length.isdigit() and int(declared_length) > limit + MAX_FORM_OVERHEAD:
@@ -408,7 +422,10 @@ async def _upload(
         stored.size,
         extra={"enterprise_id": str(enterprise.id), "version_id": str(result.version.id)},
     )
-    return JSONResponse(version_json(result.version, result.superseded), status_code=201)
+    return JSONResponse(
+        version_json(result.version, result.superseded, links.public_base_url(runtime.settings)),
+        status_code=201,
+    )
 
 
 def _check_content(kind: FileKind, head: bytes, file_name: str) -> None:
@@ -457,9 +474,7 @@ async def version_content(request: Request) -> Response:
     try:
         version_id = parse_id(str(request.path_params["version_id"]), "Document version")
         async with runtime.sessions() as session:
-            row = await service.get_version(session, version_id)
-            enterprise = await service.load_enterprise(session, row.enterprise_id)
-            await service.check_reader(session, user, enterprise)
+            row, _ = await service.readable_version(session, user, version_id)
         if row.withdrawn_at is not None and not service.may_read_withdrawn(user):
             raise Forbidden("This version was withdrawn; only the bureau can retrieve it (已撤回).")
         store = service.blob_store(runtime.settings.data_dir)

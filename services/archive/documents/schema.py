@@ -27,8 +27,8 @@ from ecosteward.graphql import (
     roles,
 )
 from ecosteward.references import Jurisdiction
-from ecosteward.repository import load_live, parse_id
-from services.archive import access
+from ecosteward.repository import parse_id
+from services.archive import access, links
 from services.archive.documents import catalogue, domain, service
 from services.archive.documents.catalogue import CatalogueItem
 from services.archive.documents.models import ArchiveItemRow, DocumentVersionRow
@@ -89,8 +89,17 @@ class DocumentVersion:
     status: DocumentVersionStatus = strawberry.field(description="Current, superseded or withdrawn.")
     content_path: str = strawberry.field(
         description="Path on the archive service that streams this version's content (GET with the "
-        "bearer token; `?inline=1` to view a PDF or image). A withdrawn version: the bureau only."
+        "bearer token; `?inline=1` to view a PDF or image). A withdrawn version: the bureau only. "
+        "Prefer `contentUrl`: the path is relative to the archive service, not to the gateway."
     )
+
+    @strawberry.field(
+        description="Absolute URL on the archive service's own origin that streams this version's content "
+        "(GET with the bearer token; `?inline=1` to view a PDF or image); built from "
+        "ECOSTEWARD_ARCHIVE_PUBLIC_URL. A withdrawn version: the bureau only."
+    )
+    def content_url(self, info: Info) -> str:
+        return links.content_url(context_of(info).runtime.settings, uuid.UUID(str(self.id)))
 
     @classmethod
     def from_row(cls, row: DocumentVersionRow) -> DocumentVersion:
@@ -139,6 +148,14 @@ class ArchiveItem:
         description="The current version (neither superseded nor withdrawn), if any."
     )
     enterprise_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field(
+        description="Absolute URL on the archive service's own origin to POST a new version of this item to "
+        "(multipart/form-data with one `file` part and the bearer token); built from "
+        "ECOSTEWARD_ARCHIVE_PUBLIC_URL."
+    )
+    def upload_url(self, info: Info) -> str:
+        return links.upload_url(context_of(info).runtime.settings, self.enterprise_id, self.code)
 
     @strawberry.field(
         description="Every version of this item, newest first: current, superseded and (unless "
@@ -282,7 +299,7 @@ def page_of(nodes: list[Any], first: int | None, after: str | None) -> Connectio
     """A Relay page of an in-memory list (an item's history is short)."""
     size = DEFAULT_VERSIONS_PAGE if first is None else first
     if size < 0 or size > MAX_PAGE:
-        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE}.", field="first")
+        raise BadUserInput(f"`first` must be between 0 and {MAX_PAGE} (每页条数超出范围).", field="first")
     start = decode_cursor(after) + 1 if after else 0
     page = nodes[start : start + size]
     info = PageInfo(
@@ -331,15 +348,13 @@ def _history_loader(info: Info) -> DataLoader[uuid.UUID, list[DocumentVersionRow
 
 
 async def _visible_enterprise(info: Info, enterprise_id: uuid.UUID | str) -> EnterpriseRow:
-    row = await load_live(info, EnterpriseRow, parse_id(enterprise_id, "Enterprise"), "Enterprise")
-    await access.check_visible(info, row)
-    return row
+    return await access.load_visible_enterprise(info, parse_id(enterprise_id, "Enterprise"))
 
 
 async def archive_of(info: Info, enterprise_id: uuid.UUID | str) -> EnterpriseArchive:
     """The archive of one enterprise for ``Enterprise.archive`` and ``enterpriseArchive``.
 
-    NOT_FOUND for an unknown or deleted enterprise, FORBIDDEN outside the caller's data scope;
+    NOT_FOUND alike for an unknown or deleted enterprise and for one outside the caller's data scope;
     batched per request (DataLoaders), so a list of enterprises costs a few queries in all.
     """
     row = await _visible_enterprise(info, enterprise_id)
@@ -393,13 +408,14 @@ class Query:
         )
 
     @strawberry.field(
-        description="One document version by id, within your scope.", extensions=[roles(*READERS)]
+        description="One document version by id, within your scope (NOT_FOUND alike for an unknown id and "
+        "for one outside your scope).",
+        extensions=[roles(*READERS)],
     )
     async def document_version(self, info: Info, id: strawberry.ID) -> DocumentVersion:
         ctx = context_of(info)
         async with ctx.runtime.sessions() as session:
-            row = await service.get_version(session, parse_id(id, "Document version"))
-        await _visible_enterprise(info, row.enterprise_id)
+            row, _ = await service.readable_version(session, ctx.user, parse_id(id, "Document version"))
         return DocumentVersion.from_row(row)
 
 

@@ -28,7 +28,7 @@ from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.errors import BadUserInput, Conflict, Forbidden, NotFound, ValidationFailed
 from ecosteward.outbox import UnitOfWork
-from services.archive import access
+from services.archive import access, links
 from services.archive.documents import catalogue, domain
 from services.archive.documents.domain import Completeness, ItemFacts, JurisdictionCompleteness
 from services.archive.documents.models import ArchiveItemRow, DocumentVersionRow
@@ -69,38 +69,76 @@ def blob_store(data_dir: Path) -> BlobStore:
 
 
 def content_path(version_id: uuid.UUID) -> str:
-    """The archive service's path that streams one version's content."""
-    return f"/archive/documents/{version_id}/content"
+    """The archive service's path that streams one version's content (absolute: :mod:`services.archive.links`)."""
+    return links.content_path(version_id)
 
 
 # ---------------------------------------------------------------------------------------- access
 
 
 async def load_enterprise(session: AsyncSession, enterprise_id: uuid.UUID) -> EnterpriseRow:
-    row = await session.get(EnterpriseRow, enterprise_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(f"Enterprise {enterprise_id} does not exist (企业不存在).", id=str(enterprise_id))
-    return row
+    """The live enterprise (NOT_FOUND, the same answer as for one outside the caller's scope)."""
+    return await access.get_enterprise(session, enterprise_id)
+
+
+def version_not_found(version_id: uuid.UUID) -> NotFound:
+    """The one answer for a version that does not exist and for one of a source the caller may not see."""
+    return NotFound(
+        f"Document version {version_id} does not exist or is outside your scope (文件版本不存在或超出数据范围).",
+        id=str(version_id),
+    )
 
 
 async def check_reader(session: AsyncSession, user: Principal, enterprise: EnterpriseRow) -> None:
-    """FORBIDDEN unless ``user`` may see ``enterprise``'s archive."""
+    """NOT_FOUND (as if it did not exist) unless ``user`` may see ``enterprise``'s archive."""
     await access.check_access(session, user, enterprise)
 
 
-async def check_writer(session: AsyncSession, user: Principal, enterprise: EnterpriseRow) -> None:
-    """FORBIDDEN unless ``user`` may file documents for ``enterprise``.
-
-    Agency staff are limited to the sources their agency's live contracts cover
-    (:func:`services.archive.access.visibility`, kept from the registry's contract events).
-    """
+def check_writer_role(user: Principal) -> None:
+    """FORBIDDEN for roles that never file documents (checked before any id is looked up)."""
     if not user.has_role(*domain.WRITER_ROLES):
         raise Forbidden(
             "Filing archive documents needs one of the roles "
             f"{', '.join(domain.WRITER_ROLES)} (无权上传档案).",
             required_roles=list(domain.WRITER_ROLES),
         )
+
+
+async def check_writer(session: AsyncSession, user: Principal, enterprise: EnterpriseRow) -> None:
+    """FORBIDDEN for a role that never files; NOT_FOUND unless ``user`` may see ``enterprise``.
+
+    Agency staff are limited to the sources their agency's live contracts cover
+    (:func:`services.archive.access.visibility`, kept from the registry's contract events).
+    """
+    check_writer_role(user)
     await access.check_access(session, user, enterprise)
+
+
+async def writable_enterprise(
+    session: AsyncSession, user: Principal, enterprise_id: uuid.UUID
+) -> EnterpriseRow:
+    """The enterprise ``user`` may file documents for: the role first (FORBIDDEN), then existence and
+    scope together (NOT_FOUND alike)."""
+    check_writer_role(user)
+    return await access.visible_enterprise(session, user, enterprise_id)
+
+
+async def readable_version(
+    session: AsyncSession, user: Principal, version_id: uuid.UUID
+) -> tuple[DocumentVersionRow, EnterpriseRow]:
+    """A version and its enterprise if ``user`` may see that enterprise: FORBIDDEN for a role that
+    sees no sources, else NOT_FOUND alike for an unknown version and one of an unseen source."""
+    seen = await access.visibility(session, user)
+    row = await session.get(DocumentVersionRow, version_id)
+    enterprise = await session.get(EnterpriseRow, row.enterprise_id) if row is not None else None
+    if (
+        row is None
+        or enterprise is None
+        or enterprise.deleted_at is not None
+        or not seen.allows(enterprise.id, enterprise.jurisdiction_id)
+    ):
+        raise version_not_found(version_id)
+    return row, enterprise
 
 
 def may_read_withdrawn(user: Principal) -> bool:
@@ -253,8 +291,7 @@ async def set_item_state(
     """Record an item's electronic/paper copy and why one is missing (表E.1: 如填否应说明原因)."""
     code = catalogue.get_item(item_code).code
     session = uow.session
-    enterprise = await load_enterprise(session, enterprise_id)
-    await check_writer(session, user, enterprise)
+    enterprise = await writable_enterprise(session, user, enterprise_id)
     now = utcnow()
     item = await _lock_item(session, enterprise.id, code, user, now)
     has_current = await _has_current_version(session, enterprise.id, code)
@@ -307,16 +344,27 @@ async def withdraw_version(
     its electronic copy becomes unrecorded until a new upload or a recorded reason.
     """
     session = uow.session
+    check_writer_role(user)
     row = await session.get(DocumentVersionRow, version_id, with_for_update=True)
     if row is None:
-        raise NotFound(f"Document version {version_id} does not exist (文件版本不存在).", id=str(version_id))
-    enterprise = await load_enterprise(session, row.enterprise_id)
-    await check_writer(session, user, enterprise)
+        raise version_not_found(version_id)
+    enterprise = await session.get(EnterpriseRow, row.enterprise_id)
+    if enterprise is None or enterprise.deleted_at is not None:
+        raise version_not_found(version_id)
+    try:
+        await access.check_access(session, user, enterprise)
+    except NotFound:
+        raise version_not_found(version_id) from None
     text = domain.clean_reason(reason)
     if not text or len(text) > domain.MAX_REASON_LENGTH:
         raise ValidationFailed(
             "A reason is required to withdraw a document (须填写撤回原因).",
-            [{"field": "reason", "message": f"Give a reason of 1 to {domain.MAX_REASON_LENGTH} characters."}],
+            [
+                {
+                    "field": "reason",
+                    "message": f"Give a reason of 1 to {domain.MAX_REASON_LENGTH} characters (原因长度有误).",
+                }
+            ],
         )
     if row.withdrawn_at is not None:
         raise Conflict(
@@ -353,7 +401,7 @@ async def withdraw_version(
 async def get_version(session: AsyncSession, version_id: uuid.UUID) -> DocumentVersionRow:
     row = await session.get(DocumentVersionRow, version_id)
     if row is None:
-        raise NotFound(f"Document version {version_id} does not exist (文件版本不存在).", id=str(version_id))
+        raise version_not_found(version_id)
     return row
 
 

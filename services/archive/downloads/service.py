@@ -36,6 +36,7 @@ from ecosteward.config import Settings
 from ecosteward.db import utcnow
 from ecosteward.outbox import UnitOfWork
 from ecosteward.scope import Scope
+from services.archive import links
 from services.archive.documents import catalogue as documents_catalogue
 from services.archive.documents import service as documents_service
 from services.archive.documents.models import DocumentVersionRow
@@ -104,8 +105,8 @@ def download_secret(data_dir: Path) -> bytes:
 
 
 def public_base_url(settings: Settings) -> str:
-    configured = os.environ.get("ECOSTEWARD_ARCHIVE_PUBLIC_URL", "").strip().rstrip("/")
-    return configured or f"http://{settings.host}:{settings.port}"
+    """The base of download links (:func:`services.archive.links.public_base_url`)."""
+    return links.public_base_url(settings)
 
 
 def download_path(download_id: uuid.UUID) -> str:
