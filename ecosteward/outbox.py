@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.db import UTCDateTime, utcnow
+from ecosteward.event_payloads import PublishedPayload
 from ecosteward.events import EventEnvelope
 from ecosteward.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 
@@ -170,6 +171,14 @@ class UnitOfWork:
         envelope = EventEnvelope.new(self._service, entity, verb, subject, data, schema_version)
         self.events.append(envelope)
         return envelope
+
+    def publish(self, verb: str, payload: PublishedPayload, subject: object) -> EventEnvelope:
+        """Raise the typed event ``<service>.<payload entity>.<verb>`` about ``subject``."""
+        if not payload.EVENT.startswith(f"{self._service}."):
+            raise ValueError(f"{self._service} cannot publish {payload.EVENT} events")
+        if verb not in payload.VERBS:
+            raise ValueError(f"{payload.EVENT} has no verb {verb!r} (declared: {', '.join(payload.VERBS)})")
+        return self.emit(payload.entity, verb, subject, payload.to_data(), payload.SCHEMA_VERSION)
 
     async def flush_events(self) -> None:
         await store_events(self.session, self._tables, self.events)
