@@ -1,5 +1,5 @@
 # EcoSteward — the two commands are `make up` and `make test`.
-.PHONY: up test bootstrap lint supergraph bench clean
+.PHONY: up test bootstrap lint supergraph bench clean event-schemas
 
 PY := .venv/bin/python
 
@@ -21,6 +21,10 @@ lint: bootstrap
 supergraph: bootstrap
 	@$(PY) -m ecosteward.cli export-sdl
 	@cd gateway && npm run --silent compose
+
+## Record the published event schemas (new fields, new versions) in tests/contracts/event_schemas.json.
+event-schemas: bootstrap
+	@$(PY) -m tests.contracts.snapshot
 
 bench: bootstrap
 	@$(PY) -m bench

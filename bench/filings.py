@@ -24,7 +24,8 @@ from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
 from ecosteward.devstack.components import password_token
-from services.registry.models import FilingRow, JurisdictionRow, ServiceContractRow
+from services.registry.contracts.models import FilingRow, ServiceContractRow
+from services.registry.jurisdictions.models import JurisdictionRow
 
 CONTRACTS = int(os.environ.get("BENCH_CONTRACTS", "10000"))
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "300"))

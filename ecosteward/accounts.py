@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 import secrets
 import string
 import uuid
@@ -34,8 +33,11 @@ from keycloak.exceptions import KeycloakConnectionError, KeycloakError, Keycloak
 from prometheus_client import Gauge
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecosteward.auth import ROLES
+from ecosteward.config import KeycloakAdminSettings
 from ecosteward.db import UTCDateTime, utcnow
+from ecosteward.identity import ROLES
+from ecosteward.retry import backoff_delay
+from ecosteward.runtime import PeriodicJob, ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -243,12 +245,14 @@ class KeycloakProvisioner:
         self._admin = KeycloakAdmin(connection=self._connection)
 
     @classmethod
-    def from_env(cls) -> KeycloakProvisioner:
+    def from_env(cls, settings: KeycloakAdminSettings | None = None) -> KeycloakProvisioner:
+        """The provisioner ``settings`` (default: ``ECOSTEWARD_KEYCLOAK_*``/``ECOSTEWARD_PROVISIONER_*``) describe."""
+        settings = settings or KeycloakAdminSettings()
         return cls(
-            server_url=os.environ.get("ECOSTEWARD_KEYCLOAK_URL", "http://127.0.0.1:8180"),
-            realm=os.environ.get("ECOSTEWARD_KEYCLOAK_REALM", "ecosteward"),
-            client_id=os.environ.get("ECOSTEWARD_PROVISIONER_CLIENT_ID", "ecosteward-provisioner"),
-            client_secret=os.environ.get("ECOSTEWARD_PROVISIONER_SECRET", "provisioner-dev-secret"),
+            server_url=settings.url,
+            realm=settings.realm,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
         )
 
     @property
@@ -405,7 +409,7 @@ class KeycloakProvisioner:
 
 def backoff_seconds(attempts: int) -> int:
     """Delay before the next attempt after ``attempts`` consecutive failures: 2, 4, 8, ... 300 s."""
-    return int(min(MAX_BACKOFF_SECONDS, 2 ** min(attempts, 16)))
+    return int(backoff_delay(attempts, first=1.0, cap=MAX_BACKOFF_SECONDS))
 
 
 def _rowcount(result: sa.Result[Any]) -> int:
@@ -556,9 +560,8 @@ def process_provisioner() -> KeycloakProvisioner:
     return _process_provisioner
 
 
-def account_sync_job(table: sa.Table, interval_seconds: float) -> Any:
+def account_sync_job(table: sa.Table, interval_seconds: float) -> PeriodicJob:
     """A periodic job pushing a service's pending account states to Keycloak."""
-    from ecosteward.app import PeriodicJob, ServiceRuntime
 
     async def sync(runtime: ServiceRuntime) -> None:
         await sync_pending(runtime.sessions, table, process_provisioner(), service=runtime.settings.service)

@@ -1,28 +1,21 @@
 """Starlette wiring shared by the five services.
 
 ``create_app(definition)`` gives a service its ``/graphql`` (strawberry Federation 2 subgraph),
-``/healthz``, ``/readyz`` and ``/metrics``; on start it applies the migrations, connects to NATS,
-creates the service's stream and runs the outbox relay, the consumers and periodic jobs.
+``/healthz``, ``/readyz`` and ``/metrics``; its lifespan starts and stops the service's runtime
+(``ecosteward.runtime``: migrations, NATS, outbox relay, consumers, periodic jobs). Plain HTTP
+routes answer expected errors through :func:`error_response`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import datetime as dt
 import json
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-import strawberry
 from cross_web import HTTPException as StrawberryHTTPException
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -32,12 +25,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from ecosteward.auth import Principal, TokenVerifier
-from ecosteward.bus import EventBus
-from ecosteward.config import Settings, load_settings
-from ecosteward.consumer import ConsumerRunner, Subscription
-from ecosteward.db import create_engine, run_migrations, session_factory
-from ecosteward.demo import demo_enabled
+from ecosteward.config import Settings
 from ecosteward.errors import (
     INTERNAL_ERROR_CODE,
     JSON_OBJECT_EXPECTED,
@@ -47,69 +35,21 @@ from ecosteward.errors import (
     http_refusal,
 )
 from ecosteward.graphql import RequestContext
+from ecosteward.identity import Principal
 from ecosteward.logs import configure_logging, request_id_var
 from ecosteward.metrics import metrics_endpoint
-from ecosteward.outbox import OutboxRelay, PlatformTables, UnitOfWork, unit_of_work
-from ecosteward.revocation import RevocationList, revocation_table
+from ecosteward.runtime import (
+    ServiceDefinition,
+    ServiceRuntime,
+    build_runtime,
+    start_runtime,
+    stop_runtime,
+)
 from ecosteward.server import HeaderLimitMiddleware
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1_000_000
-
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    """A job run every ``interval_seconds`` (e.g. re-classification as facts age out)."""
-
-    name: str
-    interval_seconds: float
-    run: Callable[[ServiceRuntime], Coroutine[Any, Any, None]]
-
-
-@dataclass(frozen=True)
-class ServiceDefinition:
-    """Everything that makes a service what it is; the platform does the rest."""
-
-    name: str
-    metadata: sa.MetaData
-    tables: PlatformTables
-    migrations_dir: Path
-    schema: strawberry.federation.Schema
-    subscriptions: Sequence[Subscription] = ()
-    periodic_jobs: Sequence[PeriodicJob] = ()
-    startup: Sequence[Callable[[ServiceRuntime], Coroutine[Any, Any, None]]] = ()
-    """Run once after the migrations, before serving (e.g. seeding reference data)."""
-    demo_loader: Callable[[ServiceRuntime], Coroutine[Any, Any, None]] | None = None
-    """Loads the service's demo data once started, when ``ECOSTEWARD_DEMO_DATA=1`` (idempotent)."""
-    extra_routes: Sequence[Route] = ()
-
-
-@dataclass
-class ServiceRuntime:
-    """The live resources of a running service."""
-
-    definition: ServiceDefinition
-    settings: Settings
-    verifier: TokenVerifier
-    bus: EventBus
-    sessions: async_sessionmaker[AsyncSession]
-    relay: OutboxRelay
-    revocations: RevocationList
-    """Suspended agencies, disabled accounts, closed enterprises: checked after every token."""
-    consumers: list[ConsumerRunner] = field(default_factory=list)
-    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
-
-    def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
-        return unit_of_work(self.sessions, self.definition.tables, self.settings.service, self.relay)
-
-    async def database_ready(self) -> bool:
-        try:
-            async with self.sessions() as session:
-                await session.execute(sa.text("SELECT 1"))
-            return True
-        except Exception:
-            return False
 
 
 class RequestIdMiddleware:
@@ -178,15 +118,7 @@ class _BodyTooLarge(Exception):
 
 def _too_large(limit: int) -> Response:
     return JSONResponse(
-        {
-            "data": None,
-            "errors": [
-                {
-                    "message": f"The request body is larger than {limit} bytes (请求过大).",
-                    "extensions": {"code": "PAYLOAD_TOO_LARGE"},
-                }
-            ],
-        },
+        error_body(f"The request body is larger than {limit} bytes (请求过大).", "PAYLOAD_TOO_LARGE"),
         status_code=413,
     )
 
@@ -232,118 +164,6 @@ class SubgraphView(GraphQL[RequestContext, None]):
         except Unauthenticated as exc:
             ctx.auth_error = exc
         return ctx
-
-
-def build_runtime(definition: ServiceDefinition, settings: Settings | None = None) -> ServiceRuntime:
-    settings = settings or load_settings(definition.name)
-    engine = create_engine(settings.database_url)
-    sessions = session_factory(engine)
-    bus = EventBus(settings.service, settings.nats_url)
-    relay = OutboxRelay(
-        settings.service,
-        sessions,
-        definition.tables,
-        bus,
-        poll_seconds=settings.outbox_poll_seconds,
-        outbox_retention=dt.timedelta(days=settings.outbox_retention_days),
-        inbox_retention=dt.timedelta(days=settings.inbox_retention_days),
-        prune_seconds=settings.event_prune_seconds,
-    )
-    runtime = ServiceRuntime(
-        definition=definition,
-        settings=settings,
-        verifier=TokenVerifier(settings),
-        bus=bus,
-        sessions=sessions,
-        relay=relay,
-        revocations=RevocationList(revocation_table(definition.metadata)),
-    )
-    runtime.consumers = [
-        ConsumerRunner(
-            settings.service,
-            sub,
-            bus,
-            sessions,
-            definition.tables,
-            max_deliver=settings.consumer_max_deliver,
-            on_commit=relay.wake,
-        )
-        for sub in definition.subscriptions
-    ]
-    # Every service keeps its own revocation list from the registry's and the archive's events.
-    runtime.consumers += [
-        ConsumerRunner(
-            settings.service,
-            sub,
-            bus,
-            sessions,
-            definition.tables,
-            max_deliver=settings.consumer_max_deliver,
-            on_commit=runtime.revocations.changed,
-        )
-        for sub in runtime.revocations.subscriptions()
-    ]
-    return runtime
-
-
-async def _periodic(runtime: ServiceRuntime, job: PeriodicJob) -> None:
-    while True:
-        try:
-            await job.run(runtime)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("periodic job %s failed; it runs again next interval", job.name)
-        await asyncio.sleep(job.interval_seconds)
-
-
-async def _logged(work: Coroutine[Any, Any, None], what: str) -> None:
-    """Run a background step; a failure is logged, not lost with the task."""
-    try:
-        await work
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("%s failed", what)
-
-
-async def start_runtime(runtime: ServiceRuntime) -> None:
-    definition = runtime.definition
-    await asyncio.to_thread(
-        run_migrations, definition.name, runtime.settings.database_url, definition.migrations_dir
-    )
-    for step in definition.startup:
-        await step(runtime)
-    await runtime.revocations.reload(runtime.sessions, force=True)  # before the first request
-    runtime.tasks.append(
-        asyncio.create_task(runtime.revocations.run(runtime.sessions), name="access-revocations")
-    )
-    runtime.bus.start()
-    runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
-    for consumer in runtime.consumers:
-        runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}"))
-    for job in definition.periodic_jobs:
-        runtime.tasks.append(asyncio.create_task(_periodic(runtime, job), name=f"job-{job.name}"))
-    if definition.demo_loader is not None and demo_enabled():
-        runtime.tasks.append(
-            asyncio.create_task(_logged(definition.demo_loader(runtime), "demo data"), name="demo-data")
-        )
-
-
-async def stop_runtime(runtime: ServiceRuntime) -> None:
-    runtime.relay.stop()
-    for consumer in runtime.consumers:
-        consumer.stop()
-    for task in runtime.tasks:
-        task.cancel()
-    for task in runtime.tasks:
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-    runtime.tasks.clear()
-    await runtime.bus.close()
-    bind = runtime.sessions.kw.get("bind")
-    if bind is not None:
-        await bind.dispose()
 
 
 def create_app(definition: ServiceDefinition, settings: Settings | None = None) -> Starlette:
@@ -419,11 +239,32 @@ async def _internal_error(_request: Request, _exc: Exception) -> Response:
     )
 
 
-def error_response(error: AppError, status_code: int) -> JSONResponse:
-    """A GraphQL-shaped error body for plain HTTP routes, with ``extensions.code``."""
+STATUS_BY_CODE: dict[str, int] = {
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "ALREADY_WITHDRAWN": 409,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    INTERNAL_ERROR_CODE: 500,
+}
+"""HTTP status of an expected error on a plain HTTP route, by ``extensions.code`` (else 400)."""
+
+
+def status_of(error: AppError) -> int:
+    """The HTTP status for ``error`` on a plain HTTP route."""
+    return STATUS_BY_CODE.get(str(error.extensions.get("code", "BAD_USER_INPUT")), 400)
+
+
+def error_response(error: AppError, status_code: int | None = None) -> JSONResponse:
+    """The one HTTP mapping of expected errors: a GraphQL-shaped JSON body with ``extensions.code``.
+
+    ``status_code`` defaults to :data:`STATUS_BY_CODE` of the error's code.
+    """
     return JSONResponse(
-        {"data": None, "errors": [{"message": error.message, "extensions": error.extensions or {}}]},
-        status_code=status_code,
+        error_body(error.message, error.extensions["code"], **error.details),
+        status_code=status_of(error) if status_code is None else status_code,
     )
 
 
@@ -437,8 +278,3 @@ def service_app(definition: ServiceDefinition) -> Callable[[], Starlette]:
         return create_app(definition)
 
     return factory
-
-
-def migrations_dir(service_module_file: str) -> Path:
-    """The ``migrations/`` folder (Alembic versions) beside a service's ``app.py``."""
-    return Path(service_module_file).resolve().parent / "migrations"

@@ -12,8 +12,6 @@ import base64
 import json
 import logging
 import time
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from jwcrypto import jwk
@@ -26,66 +24,13 @@ from ecosteward.errors import (
     TOKEN_INVALID,
     TOKEN_MISSING,
     TOKEN_UNVERIFIABLE,
-    Forbidden,
     Unauthenticated,
 )
+from ecosteward.identity import ROLES, Principal, Role
+
+__all__ = ["ROLES", "Principal", "Role", "TokenVerifier"]
 
 log = logging.getLogger(__name__)
-
-ROLES: tuple[str, ...] = (
-    "bureau_officer",
-    "town_officer",
-    "agency_admin",
-    "agency_staff",
-    "procurement_officer",
-    "enterprise_user",
-)
-"""The six realm roles (domain.md, "People")."""
-
-
-def _uuid_claim(claims: dict[str, Any], name: str) -> uuid.UUID | None:
-    value = claims.get(name)
-    if isinstance(value, list):  # multivalued mappers give lists
-        value = value[0] if value else None
-    if value in (None, ""):
-        return None
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller: Keycloak subject, realm roles and data-scope claims."""
-
-    subject: str
-    username: str
-    roles: frozenset[str]
-    jurisdiction_id: uuid.UUID | None = None
-    agency_id: uuid.UUID | None = None
-    enterprise_id: uuid.UUID | None = None
-
-    @classmethod
-    def from_claims(cls, claims: dict[str, Any]) -> Principal:
-        realm_roles = claims.get("realm_access", {}).get("roles", [])
-        return cls(
-            subject=str(claims.get("sub", "")),
-            username=str(claims.get("preferred_username", "")),
-            roles=frozenset(r for r in realm_roles if r in ROLES),
-            jurisdiction_id=_uuid_claim(claims, "jurisdiction_id"),
-            agency_id=_uuid_claim(claims, "agency_id"),
-            enterprise_id=_uuid_claim(claims, "enterprise_id"),
-        )
-
-    def has_role(self, *roles: str) -> bool:
-        return not self.roles.isdisjoint(roles)
-
-    def require_role(self, *roles: str) -> None:
-        if not self.has_role(*roles):
-            raise Forbidden(
-                f"This needs one of the roles {', '.join(roles)} (权限不足).", required_roles=list(roles)
-            )
 
 
 def _token_header(token: str) -> dict[str, Any]:

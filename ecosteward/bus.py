@@ -21,6 +21,7 @@ from nats.js.errors import BadRequestError
 
 from ecosteward.events import DEAD_LETTER_PREFIX, DEAD_LETTER_STREAM, service_subjects
 from ecosteward.outbox import DUPLICATE_WINDOW, Publisher
+from ecosteward.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ STREAM_MAX_AGE = dt.timedelta(days=30)
 
 class NatsUnavailable(RuntimeError):
     pass
+
+
+def stream_name(service: str) -> str:
+    """The JetStream stream a service owns and publishes to (one stream per service)."""
+    return f"ECOSTEWARD_{service.upper()}"
 
 
 class EventBus(Publisher):
@@ -47,7 +53,7 @@ class EventBus(Publisher):
 
     @property
     def stream_name(self) -> str:
-        return f"ECOSTEWARD_{self.service.upper()}"
+        return stream_name(self.service)
 
     @property
     def is_connected(self) -> bool:
@@ -74,7 +80,7 @@ class EventBus(Publisher):
         log.warning("disconnected from NATS")
 
     async def _connect_forever(self) -> None:
-        delay = 0.5
+        attempt = 0
         while True:
             try:
                 nc = await nats.connect(
@@ -90,9 +96,10 @@ class EventBus(Publisher):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                delay = backoff_delay(attempt, first=0.5, cap=10.0)
+                attempt += 1
                 log.warning("NATS at %s not reachable (%s); retrying in %.1fs", self.url, exc, delay)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
                 continue
             self._nc = nc
             self._js = nc.jetstream(timeout=5)

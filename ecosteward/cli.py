@@ -1,4 +1,8 @@
-"""``ecosteward`` command line: run the stack, serve a service, migrations, SDL export, tokens."""
+"""``ecosteward`` command line: run the stack, serve a service, migrations, SDL export, tokens.
+
+Services add their own commands through the ``ecosteward.commands`` entry-point group (pyproject);
+the platform never imports a service module by name.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,29 @@ import importlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ecosteward import SERVICES
-from ecosteward.config import REPO_ROOT
+from ecosteward.config import REPO_ROOT, environment
+
+if TYPE_CHECKING:
+    from ecosteward.runtime import ServiceDefinition
+
+COMMAND_GROUP = "ecosteward.commands"
+"""Entry points ``name = "module:main"``; ``main(argv: list[str]) -> int`` parses its own options."""
 
 
-def _definition(service: str):  # type: ignore[no-untyped-def]
-    return importlib.import_module(f"services.{service}.app").definition
+def _definition(service: str) -> ServiceDefinition:
+    definition: ServiceDefinition = importlib.import_module(f"services.{service}.app").definition
+    return definition
+
+
+def service_commands() -> dict[str, EntryPoint]:
+    """The commands services contribute (``ecosteward import-sources``), by name; loaded when run."""
+    return {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -92,7 +111,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
     from ecosteward.devstack.components import password_token
 
-    keycloak = os.environ.get("ECOSTEWARD_KEYCLOAK_URL", "http://127.0.0.1:8180").rstrip("/")
+    keycloak = environment().keycloak_url.rstrip("/")
     try:
         token = password_token(keycloak, args.username, args.password)
     except urllib.error.HTTPError as exc:
@@ -119,10 +138,10 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["import-sources"]:  # its own options: services/archive/imports/cli.py
-        from services.archive.imports.cli import main as import_sources
-
-        return import_sources(argv[1:])
+    commands = service_commands()
+    if argv[:1] and argv[0] in commands:  # a service's command parses its own options
+        command: Callable[[list[str]], int] = commands[argv[0]].load()
+        return int(command(argv[1:]))
     parser = argparse.ArgumentParser(prog="ecosteward", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -154,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password", default="demo1234")
     p.set_defaults(func=cmd_token)
 
-    sub.add_parser("import-sources", help="bulk-import pollution sources from XLSX/CSV (see its --help)")
+    for name in sorted(commands):
+        sub.add_parser(name, help="a service's command (see its --help)")
 
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -16,13 +16,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecosteward.bus import EventBus
+from ecosteward.bus import EventBus, stream_name
 from ecosteward.events import DEAD_LETTER_PREFIX, EventEnvelope
 from ecosteward.metrics import CONSUMER_PENDING, DEAD_LETTERS, EVENTS_HANDLED
 from ecosteward.outbox import PlatformTables, UnitOfWork, mark_processed
+from ecosteward.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ class Subscription:
 
     @property
     def stream(self) -> str:
-        return f"ECOSTEWARD_{self.source.upper()}"
+        return stream_name(self.source)
 
 
 class ConsumerRunner:
@@ -74,7 +76,7 @@ class ConsumerRunner:
     def stop(self) -> None:
         self._stopping = True
 
-    async def _subscribe(self):  # type: ignore[no-untyped-def]
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
         config = ConsumerConfig(
             durable_name=self.durable,
             ack_policy=AckPolicy.EXPLICIT,
@@ -109,7 +111,7 @@ class ConsumerRunner:
                 with contextlib.suppress(Exception):
                     info = await psub.consumer_info()
                     CONSUMER_PENDING.labels(self.service, self.durable).set(
-                        info.num_pending + info.num_ack_pending
+                        (info.num_pending or 0) + (info.num_ack_pending or 0)
                     )
             except asyncio.CancelledError:
                 raise
@@ -149,7 +151,7 @@ class ConsumerRunner:
                 await self._dead_letter(msg, f"{type(exc).__name__}: {exc}")
             else:
                 EVENTS_HANDLED.labels(self.service, self.durable, "failed").inc()
-                await msg.nak(delay=min(30.0, 0.5 * 2**delivered))
+                await msg.nak(delay=backoff_delay(delivered, first=0.5, cap=30.0))
             return
         await msg.ack()
         EVENTS_HANDLED.labels(self.service, self.durable, outcome).inc()

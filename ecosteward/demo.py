@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import uuid
+
+from ecosteward.config import environment
 
 DEMO_JURISDICTION_ID = uuid.UUID("11111111-1111-4111-8111-111111111111")
 DEMO_AGENCY_ID = uuid.UUID("22222222-2222-4222-8222-222222222222")
@@ -22,4 +23,5 @@ DEMO_USERS: dict[str, str] = {
 
 
 def demo_enabled() -> bool:
-    return os.environ.get("ECOSTEWARD_DEMO_DATA", "0").lower() in {"1", "true", "yes"}
+    """``ECOSTEWARD_DEMO_DATA=1``: services load their demo data at start."""
+    return environment().demo_data

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 if TYPE_CHECKING:
-    from ecosteward.app import ServiceRuntime
+    from ecosteward.runtime import ServiceRuntime
 
 T = TypeVar("T")
 

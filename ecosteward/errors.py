@@ -8,18 +8,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
 
+class AppError(Exception):
+    """Base class of every expected error; ``code`` lands in ``extensions.code``.
 
-class AppError(GraphQLError):
-    """Base class of every expected error; ``code`` lands in ``extensions.code``."""
+    A plain exception (domain code raises it without knowing about GraphQL or HTTP); the edges map
+    it: ``ecosteward.graphql.ErrorCodes`` to a GraphQL error, ``ecosteward.app.error_response`` to a
+    JSON body. ``extensions`` is ``{"code": ..., **details}`` with ``None`` details left out.
+    """
 
     code = "BAD_USER_INPUT"
 
     def __init__(self, message: str, *, code: str | None = None, **details: Any) -> None:
-        extensions: dict[str, Any] = {"code": code or self.code}
-        extensions.update({k: v for k, v in details.items() if v is not None})
-        super().__init__(message, extensions=extensions)
+        super().__init__(message)
+        self.message = message
+        self.extensions: dict[str, Any] = {"code": code or self.code}
+        self.extensions.update({k: v for k, v in details.items() if v is not None})
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """The extensions besides ``code``."""
+        return {k: v for k, v in self.extensions.items() if k != "code"}
 
 
 class BadUserInput(AppError):
@@ -35,6 +47,7 @@ class ValidationFailed(AppError):
 
     def __init__(self, message: str, violations: list[dict[str, str]]) -> None:
         super().__init__(message, violations=violations)
+        self.violations = violations
 
 
 class NotFound(AppError):

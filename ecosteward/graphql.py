@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -20,13 +21,20 @@ from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter, SchemaExt
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from ecosteward.auth import Principal
-from ecosteward.errors import INTERNAL_ERROR_CODE, TOKEN_MISSING, BadUserInput, Unauthenticated
-from ecosteward.inputs import InputRules, argument_path_of_value, argument_path_of_variable
+from ecosteward.errors import (
+    INTERNAL_ERROR_CODE,
+    TOKEN_MISSING,
+    AppError,
+    BadUserInput,
+    Forbidden,
+    Unauthenticated,
+)
+from ecosteward.identity import Principal, Role
+from ecosteward.inputs import argument_path_of_value, argument_path_of_variable, check_operation
 from ecosteward.metrics import GRAPHQL_ERRORS, GRAPHQL_LATENCY, GRAPHQL_REQUESTS
 
 if TYPE_CHECKING:
-    from ecosteward.app import ServiceRuntime
+    from ecosteward.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +60,22 @@ class RequestContext:
         return self.principal
 
 
+AppInfo = Info[RequestContext, None]
+"""The ``info`` of every resolver: annotate with it and ``info.context`` is a :class:`RequestContext`."""
+
+
 def context_of(info: Info[Any, Any]) -> RequestContext:
+    """``info.context`` for resolvers annotated with a bare ``Info`` (prefer :data:`AppInfo`)."""
     ctx = info.context
     assert isinstance(ctx, RequestContext)
     return ctx
+
+
+def graphql_error(error: AppError, nodes: Any = None, path: Any = None) -> GraphQLError:
+    """The GraphQL error for an expected error: its message, ``extensions`` = code and details."""
+    return GraphQLError(
+        error.message, nodes=nodes, path=path, original_error=error, extensions=error.extensions
+    )
 
 
 class RequireAuthentication(SchemaExtension):
@@ -67,12 +87,32 @@ class RequireAuthentication(SchemaExtension):
             error = ctx.auth_error or Unauthenticated(
                 "Sign in first: no access token was sent (未登录).", reason=TOKEN_MISSING
             )
-            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[error])
+            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[graphql_error(error)])
+        yield
+
+
+class InputRules(SchemaExtension):
+    """Applies the shared input rules (``ecosteward.inputs``) before graphql-core coerces the values."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.result is None and ctx.graphql_document is not None:
+            errors, document = check_operation(
+                ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables
+            )
+            if errors:
+                ctx.result = GraphQLExecutionResult(data=None, errors=[graphql_error(e) for e in errors])
+            else:
+                ctx.graphql_document = document
         yield
 
 
 class ErrorCodes(SchemaExtension):
-    """Gives every error an ``extensions.code``; hides internal errors behind a generic message."""
+    """Gives every error an ``extensions.code``; hides internal errors behind a generic message.
+
+    The one place where expected errors (:class:`~ecosteward.errors.AppError`, plain exceptions that
+    strawberry wraps as ``original_error``) become GraphQL errors: message and ``extensions``.
+    """
 
     def on_operation(self) -> Iterator[None]:
         yield
@@ -84,7 +124,11 @@ class ErrorCodes(SchemaExtension):
         for error in result.errors or []:
             code = (error.extensions or {}).get("code")
             original = error.original_error
-            if code is None and original is not None and isinstance(original, GraphQLError):
+            if isinstance(original, AppError):
+                code = original.extensions["code"]
+                error.message = original.message
+                error.extensions = {**(error.extensions or {}), **original.extensions}
+            elif code is None and original is not None and isinstance(original, GraphQLError):
                 code = (original.extensions or {}).get("code")
                 if code is not None:
                     error.extensions = {**(error.extensions or {}), **(original.extensions or {})}
@@ -166,32 +210,34 @@ def _service_name(ctx: Any) -> str:
     return ctx.runtime.settings.service if isinstance(ctx, RequestContext) else "unknown"
 
 
-def schema_extensions() -> list[Any]:
+def schema_extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
+    """Every subgraph's extensions, classes or factories (a fresh instance per operation)."""
     return [
         RequireAuthentication,
         InputRules,
         OperationMetrics,
         ErrorCodes,
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        functools.partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        functools.partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
     ]
 
 
 class _RolePermission(BasePermission):
     """Allows callers holding at least one of the given realm roles."""
 
-    error_extensions = {"code": "FORBIDDEN"}  # noqa: RUF012
-
-    def __init__(self, roles: Sequence[str]) -> None:
-        self.roles = tuple(roles)
+    def __init__(self, roles: Sequence[Role | str]) -> None:
+        self.roles = tuple(str(role) for role in roles)
         self.message = f"This needs one of the roles: {', '.join(self.roles)} (权限不足)."
 
-    def has_permission(self, source: Any, info: Info[Any, Any], **kwargs: Any) -> bool:
-        principal = context_of(info).principal
+    def has_permission(self, source: Any, info: AppInfo, **kwargs: Any) -> bool:
+        principal = info.context.principal
         return principal is not None and principal.has_role(*self.roles)
 
+    def on_unauthorized(self) -> None:
+        raise Forbidden(self.message or "")  # mapped to GraphQL by ErrorCodes like every other refusal
 
-def roles(*names: str) -> PermissionExtension:
+
+def roles(*names: Role | str) -> PermissionExtension:
     """Field extension: only callers with one of ``names`` may resolve the field."""
     return PermissionExtension(permissions=[_RolePermission(names)], use_directives=False)
 

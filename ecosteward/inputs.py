@@ -22,7 +22,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -30,7 +30,6 @@ from typing import Any
 from graphql import (
     ArgumentNode,
     DocumentNode,
-    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -58,7 +57,6 @@ from graphql import (
     get_operation_ast,
     visit,
 )
-from strawberry.extensions import SchemaExtension
 from strawberry.types.scalar import ScalarDefinition
 
 from ecosteward.errors import BadUserInput
@@ -372,7 +370,7 @@ class _Checker:
     def __init__(self, variables: dict[str, Any] | None, definitions: dict[str, VariableDefinitionNode]):
         self.variables = variables if variables is not None else {}
         self.definitions = definitions
-        self.errors: list[GraphQLError] = []
+        self.errors: list[BadUserInput] = []
         self.literal_edits: dict[int, str] = {}
         self.seen_variables: set[str] = set()
 
@@ -520,7 +518,7 @@ def check_operation(
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
-) -> tuple[list[GraphQLError], DocumentNode]:
+) -> tuple[list[BadUserInput], DocumentNode]:
     """Check every argument of the operation; returns the errors and the (trimmed) document.
 
     ``variables`` is cleaned in place (text trimmed) so graphql-core coerces the cleaned values.
@@ -544,22 +542,6 @@ def check_operation(
             return None
 
     return checker.errors, visit(document, Trim())
-
-
-class InputRules(SchemaExtension):
-    """Applies the shared input rules before graphql-core coerces the operation's values."""
-
-    def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context
-        if ctx.result is None and ctx.graphql_document is not None:
-            errors, document = check_operation(
-                ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables
-            )
-            if errors:
-                ctx.result = ExecutionResult(data=None, errors=errors)
-            else:
-                ctx.graphql_document = document
-        yield
 
 
 def _argument_path(document: DocumentNode | None, hit: Callable[[ValueNode], bool]) -> str | None:

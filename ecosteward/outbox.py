@@ -39,6 +39,7 @@ from ecosteward.db import UTCDateTime, utcnow
 from ecosteward.event_payloads import PublishedPayload
 from ecosteward.events import EventEnvelope
 from ecosteward.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from ecosteward.retry import backoff_delay
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +146,6 @@ async def store_events(
     )
     for start in range(0, len(values), 1000):
         await session.execute(insert, values[start : start + 1000])
-
-
-async def store_event(session: AsyncSession, tables: PlatformTables, envelope: EventEnvelope) -> None:
-    """Insert one event into the outbox inside the caller's transaction."""
-    await store_events(session, tables, [envelope])
 
 
 class UnitOfWork:
@@ -332,7 +328,7 @@ class OutboxRelay:
                 raise
             except Exception as exc:
                 failures += 1
-                delay = min(self._max_backoff, 0.25 * 2 ** min(failures, 10))
+                delay = backoff_delay(failures, first=0.25, cap=self._max_backoff)
                 log.warning("outbox publish failed (attempt %s), retrying in %.1fs: %s", failures, delay, exc)
             try:
                 OUTBOX_BACKLOG.labels(self._service).set(await self.backlog())

@@ -9,10 +9,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
-from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput, NotFound
-from ecosteward.graphql import SortDirection, context_of
+from ecosteward.graphql import AppInfo, SortDirection
 
 M = TypeVar("M")
 
@@ -61,9 +60,9 @@ def contains(column: Any, text: str | None) -> Any:
     return column.ilike(f"%{escaped}%", escape="\\")
 
 
-def row_loader(info: Info[Any, Any], model: Any) -> DataLoader[uuid.UUID, Any]:
+def row_loader(info: AppInfo, model: Any) -> DataLoader[uuid.UUID, Any]:
     """A per-request DataLoader of ``model`` rows by id: one query per batch, not one per field."""
-    ctx = context_of(info)
+    ctx = info.context
     key = f"rows:{model.__module__}.{model.__qualname__}"
     loader = ctx.extras.get(key)
     if loader is None:
@@ -79,7 +78,7 @@ def row_loader(info: Info[Any, Any], model: Any) -> DataLoader[uuid.UUID, Any]:
     return loader
 
 
-async def load_live(info: Info[Any, Any], model: type[M], entity_id: uuid.UUID, what: str) -> M:
+async def load_live(info: AppInfo, model: type[M], entity_id: uuid.UUID, what: str) -> M:
     """Like :func:`get_live`, batched through the request's DataLoader."""
     row = await row_loader(info, model).load(entity_id)
     if row is None or getattr(row, "deleted_at", None) is not None:
@@ -88,11 +87,35 @@ async def load_live(info: Info[Any, Any], model: type[M], entity_id: uuid.UUID, 
 
 
 async def children(
-    info: Info[Any, Any], model: Any, parent_column: Any, parent_id: uuid.UUID, *order: Any
+    info: AppInfo, model: Any, parent_column: Any, parent_id: uuid.UUID, *order: Any
 ) -> list[Any]:
-    """The rows of ``model`` belonging to one parent (not soft-deleted), in ``order``."""
-    statement = sa.select(model).where(parent_column == parent_id)
-    if hasattr(model, "deleted_at"):
-        statement = statement.where(model.deleted_at.is_(None))
-    async with context_of(info).runtime.sessions() as session:
-        return list((await session.execute(statement.order_by(*order))).scalars().all())
+    """The rows of ``model`` belonging to one parent (not soft-deleted), in ``order``.
+
+    Batched per request: every parent asking for the same relation in one GraphQL operation is
+    answered by one query (``parent_column IN (...)``), not one session and query per parent.
+    """
+    return await _children_loader(info, model, parent_column, order).load(parent_id)
+
+
+def _children_loader(
+    info: AppInfo, model: Any, parent_column: Any, order: tuple[Any, ...]
+) -> DataLoader[uuid.UUID, list[Any]]:
+    ctx = info.context
+    key = f"children:{model.__module__}.{model.__qualname__}:{parent_column}:{','.join(map(str, order))}"
+    loader = ctx.extras.get(key)
+    if loader is None:
+
+        async def load(parent_ids: list[uuid.UUID]) -> list[list[Any]]:
+            statement = sa.select(model).where(parent_column.in_(parent_ids))
+            if hasattr(model, "deleted_at"):
+                statement = statement.where(model.deleted_at.is_(None))
+            async with ctx.runtime.sessions() as session:
+                rows = (await session.execute(statement.order_by(*order))).scalars().all()
+            by_parent: dict[Any, list[Any]] = {parent: [] for parent in parent_ids}
+            for row in rows:  # rows come in ``order``; grouping keeps it within each parent
+                by_parent[getattr(row, parent_column.key)].append(row)
+            return [by_parent[parent] for parent in parent_ids]
+
+        loader = DataLoader(load_fn=load)
+        ctx.extras[key] = loader
+    return loader

@@ -42,11 +42,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecosteward.auth import Principal
 from ecosteward.consumer import Subscription
 from ecosteward.db import UTCDateTime, utcnow
 from ecosteward.errors import Unauthenticated
 from ecosteward.events import EventEnvelope
+from ecosteward.identity import Principal
 from ecosteward.outbox import UnitOfWork
 
 log = logging.getLogger(__name__)

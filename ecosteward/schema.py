@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from ecosteward.errors import AppError
 from ecosteward.graphql import schema_extensions
 from ecosteward.inputs import SCALAR_OVERRIDES, date_window, document_text_limits
 
@@ -27,7 +28,7 @@ class SubgraphSchema(strawberry.federation.Schema):
         unexpected = [
             e
             for e in errors
-            if not isinstance(e.original_error, GraphQLError)
+            if not isinstance(e.original_error, (GraphQLError, AppError))
             and e.original_error is not None
             and e.path is not None
         ]

@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from ecosteward.auth import Principal
 from ecosteward.errors import Forbidden
+from ecosteward.identity import Principal
 
 Claim = Literal["jurisdiction_id", "agency_id", "enterprise_id"]
 """A data-scope claim of the access token: the caller's jurisdiction, agency or enterprise."""

@@ -2,8 +2,9 @@
 
 A day is a working day (工作日) when it is Monday to Friday and not a statutory holiday (法定节假日),
 or when it is a weekend day declared a make-up working day (调休上班日). The State Council publishes a
-year's schedule late in the year before, so the system keeps its own calendar tables: seeded from the
-``chinese-calendar`` package for the years it knows, extended and corrected by bureau officers.
+year's schedule late in the year before, so the registry keeps its own calendar tables (``services/registry/calendar/``: tables, seeding,
+loading, cache): seeded from the ``chinese-calendar`` package for the years it knows, extended and
+corrected by bureau officers. This module is the pure calculation.
 
 A year whose schedule is not yet known (not *confirmed*) has only weekends off, plus whatever entries
 an officer already added for it; a deadline that counts any day of such a year is *provisional*. The
@@ -20,21 +21,14 @@ lazily when a query goes past it; a deadline is then two ``bisect`` look-ups (we
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
-import time
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from ecosteward.db import UTCDateTime, utcnow
 from ecosteward.errors import BadUserInput
 
 log = logging.getLogger(__name__)
@@ -283,183 +277,3 @@ def seed_from_chinese_calendar() -> tuple[list[CalendarDay], list[int]]:
         else []
     )
     return days, years
-
-
-# -- tables ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalendarTables:
-    """The calendar's two tables: entries (``calendar_days``) and years (``calendar_years``)."""
-
-    days: sa.Table
-    years: sa.Table
-
-
-def calendar_tables(metadata: sa.MetaData) -> CalendarTables:
-    """Define ``calendar_days`` and ``calendar_years`` on ``metadata`` (or return them if already there)."""
-    if "calendar_days" in metadata.tables and "calendar_years" in metadata.tables:
-        return CalendarTables(metadata.tables["calendar_days"], metadata.tables["calendar_years"])
-    days = sa.Table(
-        "calendar_days",
-        metadata,
-        sa.Column("day", sa.Date, primary_key=True),
-        sa.Column("kind", sa.String(20), nullable=False),
-        sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("source", sa.String(20), nullable=False),
-        sa.Column("updated_at", UTCDateTime(), nullable=False, default=utcnow, onupdate=utcnow),
-        sa.Column("updated_by", sa.String(100), nullable=True),
-        # Corrections are soft deletes (nothing is ever hard-deleted); a deleted row also stops the
-        # seed from bringing the entry back.
-        sa.Column("deleted_at", UTCDateTime(), nullable=True),
-        comment="工作日历: holidays (法定节假日) and make-up working days (调休上班日)",
-    )
-    years = sa.Table(
-        "calendar_years",
-        metadata,
-        sa.Column("year", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("confirmed", sa.Boolean, nullable=False),
-        sa.Column("confirmed_at", UTCDateTime(), nullable=True),
-        sa.Column("confirmed_by", sa.String(100), nullable=True),
-        sa.Column("source", sa.String(20), nullable=False),
-        comment="Years whose official holiday schedule is known; deadlines in other years are provisional",
-    )
-    return CalendarTables(days, years)
-
-
-_INSERT_CHUNK = 500  # rows per INSERT: well under PostgreSQL's 32,767 bind parameters
-
-
-async def _insert_missing(session: AsyncSession, table: sa.Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert ``rows``, skipping any whose primary key exists (even a soft-deleted row); count inserted."""
-    dialect = session.get_bind().dialect.name
-    inserted = 0
-    for i in range(0, len(rows), _INSERT_CHUNK):
-        chunk = list(rows[i : i + _INSERT_CHUNK])
-        # ON CONFLICT DO NOTHING where available: two replicas seeding at once never fail on the key.
-        stmt: sa.Executable
-        if dialect == "postgresql":
-            stmt = postgresql.insert(table).values(chunk).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(table).values(chunk).on_conflict_do_nothing()
-        else:
-            stmt = sa.insert(table).values(chunk)
-        result = await session.execute(stmt)
-        inserted += max(getattr(result, "rowcount", 0) or 0, 0)
-    return inserted
-
-
-async def seed_calendar(session: AsyncSession, tables: CalendarTables) -> int:
-    """Insert the ``chinese-calendar`` entries and years not present at all; return rows inserted.
-
-    Idempotent. Never overwrites a bureau edit or revives a soft-deleted row. Runs in the caller's
-    transaction (the caller commits).
-    """
-    entries, years = seed_from_chinese_calendar()
-    now = utcnow()
-    present_days = set((await session.execute(sa.select(tables.days.c.day))).scalars())
-    present_years = set((await session.execute(sa.select(tables.years.c.year))).scalars())
-    day_rows = [
-        {
-            "day": e.day,
-            "kind": e.kind.value,
-            "name": e.name[:100],
-            "source": SOURCE_SEED,
-            "updated_at": now,
-            "updated_by": None,
-            "deleted_at": None,
-        }
-        for e in entries
-        if e.day not in present_days
-    ]
-    year_rows = [
-        {"year": y, "confirmed": True, "confirmed_at": now, "confirmed_by": None, "source": SOURCE_SEED}
-        for y in years
-        if y not in present_years
-    ]
-    inserted = await _insert_missing(session, tables.days, day_rows)
-    inserted += await _insert_missing(session, tables.years, year_rows)
-    if inserted:
-        log.info("calendar seeded from chinese-calendar: %d rows inserted", inserted)
-    return inserted
-
-
-async def load_calendar(session: AsyncSession, tables: CalendarTables) -> WorkdayCalendar:
-    """The calendar as stored: live (not soft-deleted) entries and the confirmed years."""
-    days_t, years_t = tables.days, tables.years
-    rows = await session.execute(
-        sa.select(days_t.c.day, days_t.c.kind, days_t.c.name).where(days_t.c.deleted_at.is_(None))
-    )
-    entries: list[CalendarDay] = []
-    for day, kind, name in rows:
-        try:
-            entries.append(CalendarDay(day, parse_day_kind(kind), name))
-        except BadUserInput:
-            # A bad row must not take every deadline down with it; log it and count the day normally.
-            log.warning("calendar day %s has an unknown kind %r; ignored", day, kind)
-    confirmed = (
-        await session.execute(sa.select(years_t.c.year).where(years_t.c.confirmed == sa.true()))
-    ).scalars()
-    return WorkdayCalendar(entries, confirmed)
-
-
-@dataclass(frozen=True)
-class _Loaded:
-    calendar: WorkdayCalendar
-    loaded_at: float
-    generation: int
-
-
-class CalendarCache:
-    """One in-memory calendar per process, reloaded when invalidated or older than ``max_age_seconds``.
-
-    Call :meth:`invalidate` after this process edits the calendar; other replicas pick the edit up
-    within ``max_age_seconds``. ``clock`` (monotonic seconds) is replaceable for tests.
-    """
-
-    def __init__(
-        self,
-        tables: CalendarTables,
-        max_age_seconds: float = 60.0,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if max_age_seconds < 0:
-            raise ValueError("max_age_seconds must be ≥ 0")
-        self._tables = tables
-        self._max_age = max_age_seconds
-        self._clock = clock
-        self._loaded: _Loaded | None = None
-        self._generation = 0
-        self._lock = asyncio.Lock()  # one reload at a time; waiters reuse its result
-
-    def _fresh(self) -> WorkdayCalendar | None:
-        loaded = self._loaded
-        if (
-            loaded is not None
-            and loaded.generation == self._generation
-            and self._clock() - loaded.loaded_at < self._max_age
-        ):
-            return loaded.calendar
-        return None
-
-    async def get(self, factory: async_sessionmaker[AsyncSession]) -> WorkdayCalendar:
-        """The cached calendar, loading it first when missing, stale or invalidated."""
-        calendar = self._fresh()
-        if calendar is not None:
-            return calendar
-        async with self._lock:
-            calendar = self._fresh()
-            if calendar is not None:
-                return calendar
-            # Note the generation and time before reading: an invalidation during the load makes
-            # this result stale at once rather than hiding the edit for max_age_seconds.
-            generation, started = self._generation, self._clock()
-            async with factory() as session:
-                calendar = await load_calendar(session, self._tables)
-            self._loaded = _Loaded(calendar, started, generation)
-            return calendar
-
-    def invalidate(self) -> None:
-        """Forget the cached calendar; the next :meth:`get` reloads it."""
-        self._generation += 1

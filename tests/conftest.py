@@ -12,6 +12,7 @@ import datetime as dt
 import fcntl
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -69,11 +70,6 @@ def infra() -> Iterator[Infra]:
         lock.close()
 
 
-def restart_nats(infra: Infra) -> None:
-    """Start NATS again on the same port and JetStream store (after a test stopped it)."""
-    infra.processes["nats"] = start_nats(infra.ports.nats, infra.work_dir, infra.work_dir / "run")
-
-
 @pytest.fixture(scope="session")
 def stack(infra: Infra) -> Iterator[Infra]:
     """The five services on PostgreSQL (fresh databases) and the gateway, with demo data."""
@@ -119,10 +115,19 @@ def _purge_jetstream(infra: Infra) -> None:
     asyncio.run(purge())
 
 
+LEVELS = ("unit", "contracts", "service", "platform", "e2e")
+"""The test levels, cheapest first (``tests/<level>/``; files directly under ``tests/`` run first)."""
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Run cheap tests first so a broken unit fails fast, the whole stack last.
+    tests_dir = Path(__file__).parent
+
     def weight(item: pytest.Item) -> int:
-        path = str(item.fspath)
-        return 2 if "/e2e/" in path else 1 if "/platform/" in path else 0
+        try:
+            level = item.path.relative_to(tests_dir).parts[0]
+        except ValueError:
+            return 0
+        return LEVELS.index(level) + 1 if level in LEVELS else 0
 
     items.sort(key=weight)

@@ -15,7 +15,7 @@ import httpx
 
 from ecosteward.config import REPO_ROOT
 from ecosteward.demo import DEMO_PASSWORD
-from ecosteward.devstack.components import Ports, password_token
+from ecosteward.devstack.components import Ports, password_token, start_nats
 
 WORK_DIR = Path(os.environ.get("ECOSTEWARD_TEST_DIR", str(REPO_ROOT / ".data" / "test"))).resolve()
 TEST_PORTS = Ports(
@@ -48,6 +48,11 @@ class Infra:
 
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
         return password_token(self.keycloak_url, username, password)
+
+
+def restart_nats(infra: Infra) -> None:
+    """Start NATS again on the same port and JetStream store (after a test stopped it)."""
+    infra.processes["nats"] = start_nats(infra.ports.nats, infra.work_dir, infra.work_dir / "run")
 
 
 def wait_for(check: Any, timeout: float = 60.0, interval: float = 0.5, what: str = "condition") -> Any:

@@ -1,4 +1,4 @@
-"""ruff and mypy are part of the suite, so CI fails on lint or type errors."""
+"""ruff (lint and format), mypy and the import contracts are part of the suite, so CI fails on them."""
 
 from __future__ import annotations
 
@@ -22,4 +22,15 @@ def test_ruff_is_clean() -> None:
 
 def test_mypy_is_clean() -> None:
     result = _run("mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_formatted() -> None:
+    result = _run("ruff", "format", "--check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_import_contracts_hold() -> None:
+    """``.importlinter``: platform ↛ services, services independent, pure domains, area layers."""
+    result = _run("lint-imports", "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr

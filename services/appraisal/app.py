@@ -1,10 +1,13 @@
-"""Appraisal service wiring: ``uvicorn --factory services.appraisal.app:app``."""
+"""Appraisal service wiring: ``uvicorn --factory services.appraisal.app:app``.
+
+Every area's subscriptions, jobs and routes are listed here explicitly (no discovery).
+"""
 
 from __future__ import annotations
 
-from ecosteward.app import ServiceDefinition, migrations_dir, service_app
-from services.appraisal import demo
-from services.appraisal.events import SUBSCRIPTIONS
+from ecosteward.app import service_app
+from ecosteward.runtime import ServiceDefinition, migrations_dir
+from services.appraisal import copies, demo
 from services.appraisal.models import TABLES, Base
 from services.appraisal.schema import schema
 
@@ -14,7 +17,8 @@ definition = ServiceDefinition(
     tables=TABLES,
     migrations_dir=migrations_dir(__file__),
     schema=schema,
-    subscriptions=SUBSCRIPTIONS,
+    subscriptions=[*copies.SUBSCRIPTIONS],
+    periodic_jobs=[],
     demo_loader=demo.load,
 )
 app = service_app(definition)

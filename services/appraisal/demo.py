@@ -1,4 +1,5 @@
-"""Demo data: appraisals of the demo agency's contract in the demo town (once the registry has announced it)."""
+"""Demo data: appraisals of the demo agency's contract in the demo town (once the registry has announced
+it), made through the appraisals use cases."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from ecosteward.app import ServiceRuntime
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
 from ecosteward.demo_support import has_rows, wait_for
-from services.appraisal.domain import score_to_tenths
-from services.appraisal.events import emit_appraisal
-from services.appraisal.models import AppraisalRow, KnownContractRow
+from ecosteward.identity import Principal, Role
+from ecosteward.runtime import ServiceRuntime
+from services.appraisal.appraisals import service
+from services.appraisal.appraisals.models import AppraisalRow
+from services.appraisal.copies import KnownContractRow
 
 log = logging.getLogger(__name__)
 
-# (period, total score, status)
-APPRAISALS = [("2026-Q1", Decimal("86.5"), "FINAL"), ("2026-Q2", Decimal("91.0"), "DRAFT")]
+APPRAISER = Principal(subject="demo-loader", username="demo-bureau", roles=frozenset({Role.BUREAU_OFFICER}))
+
+# (period, total score, final?)
+APPRAISALS = [("2026-Q1", Decimal("86.5"), True), ("2026-Q2", Decimal("91.0"), False)]
 
 
 async def _demo_contract(runtime: ServiceRuntime) -> KnownContractRow | None:
@@ -43,16 +47,14 @@ async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
     async with runtime.unit_of_work() as uow:
         if await has_rows(uow.session, AppraisalRow):
             return
-        for period, score, status in APPRAISALS:
-            row = AppraisalRow(
-                id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:appraisal:{contract.id}:{period}"),
+        for period, score, final in APPRAISALS:
+            row = await service.create_appraisal(
+                uow,
+                APPRAISER,
                 contract_id=contract.id,
-                agency_id=contract.agency_id,
-                jurisdiction_id=contract.jurisdiction_id,
                 period=period,
-                total_score_tenths=score_to_tenths(score),
-                status=status,
+                total_score=score,
+                new_id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:appraisal:{contract.id}:{period}"),
             )
-            uow.session.add(row)
-            await uow.session.flush()
-            emit_appraisal(uow, "created", row)
+            if final:
+                await service.finalise_appraisal(uow, APPRAISER, row.id)

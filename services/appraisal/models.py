@@ -1,54 +1,12 @@
-"""Appraisal tables."""
+"""Every table of the appraisal service, for Alembic: the base, the local copies and each area's models.
+
+A new area (procurement scoring, installments, …) adds one line here (and in ``schema.py``, ``app.py``).
+"""
 
 from __future__ import annotations
 
-import uuid
+from services.appraisal import copies as _copies  # noqa: F401
+from services.appraisal.appraisals import models as _appraisals  # noqa: F401
+from services.appraisal.base import TABLES, Base
 
-import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
-from ecosteward.db import TYPE_ANNOTATION_MAP, EntityMixin, service_metadata
-from ecosteward.outbox import platform_tables
-
-
-class Base(DeclarativeBase):
-    metadata = service_metadata()
-    type_annotation_map = TYPE_ANNOTATION_MAP
-
-
-TABLES = platform_tables(Base.metadata)
-
-
-class KnownContractRow(Base):
-    """Local copy of the registry's service contracts, kept from ``registry.contract.*`` events.
-
-    The appraisal service never reads the registry's tables: it checks that an appraised contract
-    exists, and takes its agency and jurisdiction, from this table.
-    """
-
-    __tablename__ = "known_contracts"
-
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
-    agency_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
-    jurisdiction_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
-
-
-class AppraisalRow(EntityMixin, Base):
-    """A performance appraisal (绩效考核) of one contract for one period (seed 004 table G.1, 100 points).
-
-    The total score is kept exactly as an integer number of tenths of a point (87.5 → 875), so no
-    float ever touches it on any database.
-    """
-
-    __tablename__ = "appraisals"
-    __table_args__ = (
-        sa.UniqueConstraint("contract_id", "period", name="uq_appraisals_contract_id_period"),
-        sa.CheckConstraint("total_score_tenths BETWEEN 0 AND 1000", name="total_score_range"),
-    )
-
-    contract_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
-    agency_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
-    jurisdiction_id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, index=True)
-    period: Mapped[str] = mapped_column(sa.String(7))
-    total_score_tenths: Mapped[int] = mapped_column(sa.Integer)
-    status: Mapped[str] = mapped_column(sa.String(16))
+__all__ = ["TABLES", "Base"]

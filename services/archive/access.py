@@ -8,6 +8,11 @@
 - enterprise_user: only its own source;
 - anyone else: nothing (FORBIDDEN, whatever the id).
 
+Writes have named rules here too: master data (:func:`check_can_register`, :func:`check_can_edit`:
+the bureau, or the source's own town), classification writes and the download log
+(:data:`WRITE_SCOPE_POLICY`: the bureau, a town for its jurisdiction, an enterprise for itself —
+agencies only read), document filing (the documents area's roles, then :func:`visible_enterprise`).
+
 A source the caller may not see answers exactly like one that does not exist (NOT_FOUND, same
 message): ids cannot be probed. Every by-id read and write of the archive — GraphQL fields, the
 ``Enterprise`` reference resolver and the plain HTTP routes — goes through :func:`visible_enterprise`
@@ -24,12 +29,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from ecosteward.auth import Principal
+from ecosteward import scope
 from ecosteward.errors import Forbidden, NotFound
 from ecosteward.graphql import context_of
+from ecosteward.identity import Principal, Role
 from ecosteward.repository import row_loader
+from ecosteward.scope import Scope, ScopePolicy, in_scope
 from services.archive.contract_scope import contract_grant, parse_uuids
-from services.archive.models import ContractScopeRow, EnterpriseRow, KnownJurisdictionRow
+from services.archive.copies import ContractScopeRow, KnownJurisdictionRow
+from services.archive.enterprises.models import EnterpriseRow
 
 LIVE_CONTRACT_STATES = ("SIGNED", "FILED", "RETURNED", "ACTIVE")
 """A contract gives its agency access from signing until it ends or is terminated."""
@@ -99,17 +107,12 @@ async def _contract_visibility(session: AsyncSession, agency_id: uuid.UUID) -> V
     managing = {c.managing_jurisdiction_id for c in contracts if c.managing_jurisdiction_id is not None}
     kinds: dict[uuid.UUID, str | None] = {}
     if managing:
-        kinds = dict(
-            (
-                await session.execute(
-                    sa.select(KnownJurisdictionRow.id, KnownJurisdictionRow.kind).where(
-                        KnownJurisdictionRow.id.in_(sorted(managing))
-                    )
-                )
+        rows = await session.execute(
+            sa.select(KnownJurisdictionRow.id, KnownJurisdictionRow.kind).where(
+                KnownJurisdictionRow.id.in_(sorted(managing))
             )
-            .tuples()
-            .all()
         )
+        kinds = {jurisdiction_id: kind for jurisdiction_id, kind in rows}
     jurisdictions: set[uuid.UUID] = set()
     enterprises: set[uuid.UUID] = set()
     within: set[tuple[uuid.UUID, uuid.UUID]] = set()
@@ -132,24 +135,24 @@ async def _contract_visibility(session: AsyncSession, agency_id: uuid.UUID) -> V
 
 async def visibility(session: AsyncSession, user: Principal) -> Visibility:
     """What ``user`` may see; FORBIDDEN for roles that see no sources at all."""
-    if user.has_role("bureau_officer"):
+    if user.has_role(Role.BUREAU_OFFICER):
         return Visibility(everything=True)
-    if not user.has_role("town_officer", "enterprise_user", "agency_admin", "agency_staff"):
+    if not user.has_role(Role.TOWN_OFFICER, Role.ENTERPRISE_USER, Role.AGENCY_ADMIN, Role.AGENCY_STAFF):
         raise Forbidden("Pollution sources are outside your role's scope (无权查看企业档案).")
     jurisdictions: set[uuid.UUID] = set()
     enterprises: set[uuid.UUID] = set()
     within: frozenset[tuple[uuid.UUID, uuid.UUID]] = frozenset()
-    if user.has_role("town_officer") and user.jurisdiction_id is not None:
+    if user.has_role(Role.TOWN_OFFICER) and user.jurisdiction_id is not None:
         jurisdictions.add(user.jurisdiction_id)
-    if user.has_role("enterprise_user") and user.enterprise_id is not None:
+    if user.has_role(Role.ENTERPRISE_USER) and user.enterprise_id is not None:
         enterprises.add(user.enterprise_id)
-    if user.has_role("agency_admin", "agency_staff"):
+    if user.has_role(Role.AGENCY_ADMIN, Role.AGENCY_STAFF):
         if user.agency_id is not None:
             contracts = await _contract_visibility(session, user.agency_id)
             jurisdictions |= contracts.jurisdiction_ids
             enterprises |= contracts.enterprise_ids
             within = contracts.enterprises_within
-        elif not user.has_role("town_officer", "enterprise_user"):
+        elif not user.has_role(Role.TOWN_OFFICER, Role.ENTERPRISE_USER):
             raise Forbidden(
                 "Your account has no agency_id attribute, so it sees no sources (账号未配置数据范围)."
             )
@@ -191,16 +194,44 @@ async def check_access(session: AsyncSession, user: Principal, enterprise: Enter
         raise enterprise_not_found(enterprise.id)
 
 
+def check_can_register(user: Principal, jurisdiction_id: uuid.UUID) -> None:
+    """Who may register a source in ``jurisdiction_id``: the bureau anywhere, a town only in its own."""
+    if not user.has_role(Role.BUREAU_OFFICER) and user.jurisdiction_id != jurisdiction_id:
+        raise Forbidden("A town may only register sources in its own jurisdiction (仅限本辖区).")
+
+
 def check_can_edit(user: Principal, enterprise: EnterpriseRow) -> None:
     """Who may change a source's master data: the bureau, or the town it belongs to (another town's
     source answers NOT_FOUND, as it does for reading)."""
-    if user.has_role("bureau_officer"):
+    if user.has_role(Role.BUREAU_OFFICER):
         return
-    if user.has_role("town_officer") and user.jurisdiction_id == enterprise.jurisdiction_id:
+    if user.has_role(Role.TOWN_OFFICER) and user.jurisdiction_id == enterprise.jurisdiction_id:
         return
-    if user.has_role("town_officer"):
+    if user.has_role(Role.TOWN_OFFICER):
         raise enterprise_not_found(enterprise.id)
     raise Forbidden("Only the bureau or the source's own town may change it (仅限本辖区).")
+
+
+WRITE_SCOPE_POLICY: ScopePolicy = {
+    Role.BUREAU_OFFICER.value: None,
+    Role.TOWN_OFFICER.value: "jurisdiction_id",
+    Role.ENTERPRISE_USER.value: "enterprise_id",
+}
+"""Who may write a source's classification and read the download log: the bureau all, a town its
+jurisdiction's, an enterprise only itself (its ``enterprise_id`` claim is the source's own id)."""
+
+
+def write_scope(user: Principal) -> Scope:
+    """:data:`WRITE_SCOPE_POLICY` for ``user`` (FORBIDDEN for roles that have none)."""
+    return scope.data_scope(user, WRITE_SCOPE_POLICY, "Enterprises", "无权查看企业档案")
+
+
+def check_can_classify(user: Principal, enterprise: EnterpriseRow, missing: NotFound | None = None) -> None:
+    """NOT_FOUND (``missing``, by default the enterprise's — the answer for an unknown id) unless
+    ``user`` may write ``enterprise``'s classification; FORBIDDEN for roles that may write none."""
+    owners = {"jurisdiction_id": enterprise.jurisdiction_id, "enterprise_id": enterprise.id}
+    if not in_scope(write_scope(user), owners):
+        raise missing or enterprise_not_found(enterprise.id)
 
 
 async def request_visibility(info: Info[Any, Any]) -> Visibility:

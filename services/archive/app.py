@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
-from itertools import chain
-
 from ecosteward.accounts import account_sync_job
-from ecosteward.app import ServiceDefinition, migrations_dir, service_app
-from services.archive import demo
-from services.archive.areas import contributions
-from services.archive.events import SUBSCRIPTIONS
-from services.archive.models import ACCOUNTS, TABLES, Base
+from ecosteward.app import service_app
+from ecosteward.config import ArchiveSettings
+from ecosteward.runtime import ServiceDefinition, migrations_dir
+from services.archive import copies, demo
+from services.archive import models as _models  # noqa: F401  (every area's tables on Base.metadata)
+from services.archive.base import ACCOUNTS, TABLES, Base
+from services.archive.classification import jobs as classification_jobs
+from services.archive.documents import routes as documents_routes
+from services.archive.downloads import routes as downloads_routes
+from services.archive.enterprises import events as enterprises_events
 from services.archive.schema import schema
 
 definition = ServiceDefinition(
@@ -19,12 +21,12 @@ definition = ServiceDefinition(
     tables=TABLES,
     migrations_dir=migrations_dir(__file__),
     schema=schema,
-    subscriptions=[*SUBSCRIPTIONS, *chain.from_iterable(contributions("events", "SUBSCRIPTIONS"))],
+    subscriptions=[*copies.SUBSCRIPTIONS, *enterprises_events.SUBSCRIPTIONS],
     periodic_jobs=[
-        account_sync_job(ACCOUNTS, float(os.environ.get("ECOSTEWARD_ARCHIVE_ACCOUNTS_SYNC_SECONDS", "5"))),
-        *chain.from_iterable(contributions("jobs", "JOBS")),
+        account_sync_job(ACCOUNTS, ArchiveSettings().accounts_sync_seconds),
+        *classification_jobs.JOBS,
     ],
-    extra_routes=list(chain.from_iterable(contributions("routes", "ROUTES"))),
+    extra_routes=[*documents_routes.ROUTES, *downloads_routes.ROUTES],
     demo_loader=demo.load,
 )
 app = service_app(definition)

@@ -5,15 +5,19 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+import zlib
 from collections.abc import AsyncIterator
 
-from ecosteward.app import ServiceRuntime
-from ecosteward.auth import Principal
+from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
 from ecosteward.demo_support import has_rows, wait_until_known
 from ecosteward.identifiers import with_check_character
-from services.archive.models import EnterpriseRow, KnownJurisdictionRow
-from services.archive.service import EnterpriseInput, register_enterprise
+from ecosteward.identity import Principal, Role
+from ecosteward.runtime import ServiceRuntime
+from services.archive.copies import KnownJurisdictionRow
+from services.archive.enterprises.domain import PermitCategory
+from services.archive.enterprises.models import EnterpriseRow
+from services.archive.enterprises.service import EnterpriseInput, register_enterprise
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ SOURCES = [
     ("91310115MA1K4ABG5", "张江汽修服务中心", "龙东大道 3000 号", "REGISTRATION", "O8111", 31.2210, 121.6150),
     ("91310115MA1K4ABH6", "上海芯联半导体材料有限公司", "高斯路 200 号", "KEY", "C3985", 31.1952, 121.6044),
 ]
-SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({"bureau_officer"}))
+SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({Role.BUREAU_OFFICER.value}))
 
 
 async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
@@ -55,13 +59,13 @@ async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
                 credit_code=with_check_character(first17),
                 name=name,
                 jurisdiction_id=DEMO_JURISDICTION_ID,
-                permit_category=category,
+                permit_category=PermitCategory(category),
                 address=address,
                 industry_code=industry,
                 latitude=latitude,
                 longitude=longitude,
             )
-            await register_enterprise(uow, SYSTEM, data, enterprise_id=row_id)
+            await register_enterprise(uow, SYSTEM, data, china_today(), enterprise_id=row_id)
     await load_documents(runtime)
 
 
@@ -95,7 +99,9 @@ async def load_documents(runtime: ServiceRuntime) -> None:
                 stored = await store.put(key, chunks(), max_bytes=1 << 20)
             except BlobExists:
                 # Left by an earlier run whose database was reset: the same bytes, so reuse them.
-                stored = StoredBlob(key=key, size=len(body), sha256=hashlib.sha256(body).hexdigest())
+                stored = StoredBlob(
+                    key=key, size=len(body), sha256=hashlib.sha256(body).hexdigest(), crc32=zlib.crc32(body)
+                )
             await documents.record_upload(
                 uow, SYSTEM, DEMO_ENTERPRISE_ID, item_code, version_id, file_name, "application/pdf", stored
             )

@@ -10,11 +10,10 @@ every GraphQL field that hands out a link gives an absolute URL built from
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from urllib.parse import quote, urlsplit
 
-from ecosteward.config import Settings
+from ecosteward.config import ArchiveSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ def public_base_url(settings: Settings) -> str:
     A configured value that is not an absolute http(s) URL is ignored with a warning: links must stay
     absolute.
     """
-    configured = os.environ.get(PUBLIC_URL_ENV, "").strip().rstrip("/")
+    configured = ArchiveSettings().public_url.strip().rstrip("/")
     if configured:
         parts = urlsplit(configured)
         if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:

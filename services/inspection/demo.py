@@ -1,4 +1,5 @@
-"""Demo data: one visit with two findings at the demo enterprise (once the archive has announced it)."""
+"""Demo data: one visit with two findings at the demo enterprise (once the archive has announced it),
+recorded through the visits use cases."""
 
 from __future__ import annotations
 
@@ -6,15 +7,24 @@ import datetime as dt
 import logging
 import uuid
 
-from ecosteward.app import ServiceRuntime
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID
 from ecosteward.demo_support import has_rows, wait_until_known
-from services.inspection.events import emit_finding_recorded, emit_inspection_recorded
-from services.inspection.models import FindingRow, InspectionRow, KnownEnterpriseRow
+from ecosteward.identity import Principal, Role
+from ecosteward.runtime import ServiceRuntime
+from services.inspection.copies import KnownEnterpriseRow
+from services.inspection.visits import service
+from services.inspection.visits.models import InspectionRow
 
 log = logging.getLogger(__name__)
 
 DEMO_INSPECTION_ID = uuid.uuid5(uuid.NAMESPACE_URL, "ecosteward:demo:inspection:1")
+VISITED_ON = dt.date(2026, 3, 12)
+
+RECORDER = Principal(
+    subject="demo-loader", username="demo-agency-staff", roles=frozenset({Role.BUREAU_OFFICER})
+)
+"""The demo visit is the demo staff member's, recorded with the bureau's authority: the registry's
+contracts and permits that the field-work rule reads may not have arrived yet when the demo loads."""
 
 # (category, description, legal basis, handling class, deadline)
 FINDINGS: list[tuple[str, str, str, str, dt.date | None]] = [
@@ -41,36 +51,27 @@ async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
         log.warning("demo enterprise not announced by the archive; demo inspections not loaded")
         return
     async with runtime.unit_of_work() as uow:
-        enterprise = await uow.session.get(KnownEnterpriseRow, DEMO_ENTERPRISE_ID)
-        if enterprise is None or await has_rows(uow.session, InspectionRow):
+        if await has_rows(uow.session, InspectionRow):
             return
-        inspection = InspectionRow(
-            id=DEMO_INSPECTION_ID,
+        inspection = await service.record_inspection(
+            uow,
+            RECORDER,
             enterprise_id=DEMO_ENTERPRISE_ID,
-            agency_id=DEMO_AGENCY_ID,
-            jurisdiction_id=enterprise.jurisdiction_id,
-            inspector_username="demo-agency-staff",
-            visited_on=dt.date(2026, 3, 12),
+            visited_on=VISITED_ON,
             summary="例行巡查：检查废气、危废贮存及台账，现场发现问题2项。",
-            status="RECORDED",
+            agency_id=DEMO_AGENCY_ID,
+            today=VISITED_ON,
+            new_id=DEMO_INSPECTION_ID,
         )
-        uow.session.add(inspection)
-        await uow.session.flush()
-        emit_inspection_recorded(uow, inspection)
         for index, (category, description, legal_basis, handling_class, due) in enumerate(FINDINGS, start=1):
-            finding = FindingRow(
-                id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:finding:{index}"),
+            await service.record_finding(
+                uow,
+                RECORDER,
                 inspection_id=inspection.id,
-                enterprise_id=inspection.enterprise_id,
-                agency_id=inspection.agency_id,
-                jurisdiction_id=inspection.jurisdiction_id,
                 category=category,
                 description=description,
                 legal_basis=legal_basis,
                 handling_class=handling_class,
                 deadline=due,
-                status="FOUND",
+                new_id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:finding:{index}"),
             )
-            uow.session.add(finding)
-            await uow.session.flush()
-            emit_finding_recorded(uow, finding)

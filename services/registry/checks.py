@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from ecosteward.config import load_settings
 from ecosteward.db import create_engine
-from services.registry.models import JurisdictionRow
-from services.registry.service import contracts_outside_their_jurisdiction
+from services.registry.contracts.service import contracts_outside_their_jurisdiction
+from services.registry.jurisdictions.models import JurisdictionRow
 
 CHECKS = ("contract-scopes",)
 

@@ -9,17 +9,25 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from ecosteward.app import ServiceRuntime
-from ecosteward.auth import Principal
 from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_CONTRACT_ID, DEMO_JURISDICTION_ID
-from services.registry import domain, service
-from services.registry.domain import Title
-from services.registry.models import JurisdictionRow
+from ecosteward.identity import Principal, Role
+from ecosteward.runtime import ServiceRuntime
+from services.registry.agencies import service as agencies
+from services.registry.agencies.domain import AgencyStatus
+from services.registry.calendar.queries import CALENDAR_CACHE
+from services.registry.contracts import service as contracts
+from services.registry.contracts.domain import ServiceMode
+from services.registry.jurisdictions import service as jurisdictions
+from services.registry.jurisdictions.domain import JurisdictionKind
+from services.registry.jurisdictions.models import JurisdictionRow
+from services.registry.permits import service as permits
 from services.registry.reference import pudong_directory
+from services.registry.staff import service as staff_files
+from services.registry.staff.domain import SENIOR_OR_HIGHER, Title
 
 DEMO_TOWN_CODE = "310115125"  # 张江镇, the demo town officer's jurisdiction
-SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({"bureau_officer"}))
+SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({Role.BUREAU_OFFICER.value}))
 
 STAFF = [
     # name, username, title, professional, quality manager
@@ -43,22 +51,19 @@ async def load(runtime: ServiceRuntime) -> None:
             return
         for entry in pudong_directory():
             row_id = DEMO_JURISDICTION_ID if entry.code == DEMO_TOWN_CODE else _id("jurisdiction", entry.code)
-            uow.session.add(
-                JurisdictionRow(
-                    id=row_id, code=entry.code, name=entry.name, name_en=entry.name_en, kind=entry.kind
-                )
+            await jurisdictions.create_jurisdiction(
+                uow,
+                SYSTEM,
+                entry.code,
+                entry.name,
+                JurisdictionKind(entry.kind),
+                name_en=entry.name_en,
+                jurisdiction_id=row_id,
             )
-            uow.emit(
-                "jurisdiction",
-                "created",
-                row_id,
-                {"id": row_id, "code": entry.code, "name": entry.name, "kind": entry.kind},
-            )
-        await uow.session.flush()
-        await service.register_agency(
+        await agencies.register_agency(
             uow,
             SYSTEM,
-            service.AgencyInput(
+            agencies.AgencyInput(
                 name="上海绿管家环境科技有限公司",
                 credit_code="91310115MA1H7GXQ2B",
                 admin_username="demo-agency-admin",
@@ -68,12 +73,14 @@ async def load(runtime: ServiceRuntime) -> None:
                 contact_phone="021-5000 0000",
             ),
             agency_id=DEMO_AGENCY_ID,  # the demo users' agency_id claim points at it
+            check_keycloak=False,  # the development realm already holds the demo accounts
         )
         for name, username, title, professional, manager in STAFF:
-            staff = await service.add_staff(
+            staff = await staff_files.add_staff(
                 uow,
+                SYSTEM,
                 DEMO_AGENCY_ID,
-                service.StaffInput(
+                staff_files.StaffInput(
                     name=name,
                     username=username,
                     email=f"{username}@demo.ecosteward.local",
@@ -82,17 +89,18 @@ async def load(runtime: ServiceRuntime) -> None:
                     joined_on=dt.date(2022, 3, 1),
                     specialty="环境工程",
                     quality_manager=manager,
-                    qualifications=["环境影响评价工程师"] if title in domain.SENIOR_OR_HIGHER else [],
+                    qualifications=["环境影响评价工程师"] if title in SENIOR_OR_HIGHER else [],
                 ),
+                check_keycloak=False,
             )
             if username == "demo-agency-staff":
                 field_staff = staff
-        await service.change_agency_status(
-            uow, SYSTEM, DEMO_AGENCY_ID, domain.AgencyStatus.ADMITTED, "demo: meets every rule"
+        await agencies.change_agency_status(
+            uow, SYSTEM, DEMO_AGENCY_ID, AgencyStatus.ADMITTED, "demo: meets every rule"
         )
         # The demo field worker holds a work permit from the demo town, so the demo can record visits.
         year = china_today().year
-        await service.issue_permit(
+        await permits.issue_permit(
             uow,
             SYSTEM,
             field_staff.id,
@@ -106,7 +114,7 @@ async def load(runtime: ServiceRuntime) -> None:
 
 async def _contracts(runtime: ServiceRuntime) -> None:
     today = china_today()
-    calendar = await service.CALENDAR_CACHE.get(runtime.sessions)
+    calendar = await CALENDAR_CACHE.get(runtime.sessions)
     # (id, title, signed this many calendar days ago, then: None | "filed" | "acknowledged")
     plan = [
         (DEMO_CONTRACT_ID, "张江镇2026年度环保管家服务", 40, "acknowledged"),
@@ -117,16 +125,17 @@ async def _contracts(runtime: ServiceRuntime) -> None:
     ]
     async with runtime.unit_of_work() as uow:
         for contract_id, title, days_ago, outcome in plan:
-            await service.create_contract(
+            await contracts.create_contract(
                 uow,
-                service.ContractInput(
+                SYSTEM,
+                contracts.ContractInput(
                     title=title,
                     agency_id=DEMO_AGENCY_ID,
                     jurisdiction_id=DEMO_JURISDICTION_ID,
                     price=Decimal("960000.00") if contract_id == DEMO_CONTRACT_ID else Decimal("120000.00"),
                     starts_on=dt.date(today.year, 1, 1),
                     ends_on=dt.date(today.year, 12, 31),
-                    service_mode=domain.ServiceMode.ON_SITE,
+                    service_mode=ServiceMode.ON_SITE,
                     contracted_tasks=400 if contract_id == DEMO_CONTRACT_ID else 40,
                     scope_jurisdiction_ids=[DEMO_JURISDICTION_ID],
                     scope_enterprise_ids=[],
@@ -136,10 +145,10 @@ async def _contracts(runtime: ServiceRuntime) -> None:
                 contract_id=contract_id,
             )
             signed_on = today - dt.timedelta(days=days_ago)
-            await service.sign_contract(uow, contract_id, signed_on, calendar)
+            await contracts.sign_contract(uow, SYSTEM, contract_id, signed_on, calendar, today=today)
             if outcome in ("acknowledged", "filed-late"):
-                await service.file_contract(uow, SYSTEM, contract_id)
-                filing = await service._filing_of(uow.session, contract_id)
+                await contracts.file_contract(uow, SYSTEM, contract_id, today=today)
+                filing = await contracts.filing_of(uow.session, contract_id)
                 # Backdate the first filing: on time for one, late for the other.
                 filed_on = (
                     signed_on + dt.timedelta(days=3)
@@ -148,4 +157,4 @@ async def _contracts(runtime: ServiceRuntime) -> None:
                 )
                 filing.first_filed_on, filing.filed_late = filed_on, filed_on > filing.due_on
                 if outcome == "acknowledged":
-                    await service.acknowledge_filing(uow, SYSTEM, contract_id)
+                    await contracts.acknowledge_filing(uow, SYSTEM, contract_id)

@@ -1,4 +1,5 @@
-"""Demo data: the demo town's first two quarterly reports of 2026 (once the registry has announced the town)."""
+"""Demo data: the demo town's first two quarterly reports of 2026 (once the registry has announced the
+town), submitted through the reports use case."""
 
 from __future__ import annotations
 
@@ -6,14 +7,24 @@ import datetime as dt
 import logging
 import uuid
 
-from ecosteward.app import ServiceRuntime
+from ecosteward.clock import china_date
 from ecosteward.demo import DEMO_JURISDICTION_ID
 from ecosteward.demo_support import has_rows, wait_until_known
-from services.reporting.domain import period_label
-from services.reporting.events import emit_report_submitted
-from services.reporting.models import KnownJurisdictionRow, ReportRow
+from ecosteward.identity import Principal, Role
+from ecosteward.runtime import ServiceRuntime
+from services.reporting.copies import KnownJurisdictionRow
+from services.reporting.reports import service
+from services.reporting.reports.domain import period_label
+from services.reporting.reports.models import ReportRow
 
 log = logging.getLogger(__name__)
+
+SUBMITTER = Principal(
+    subject="demo-loader",
+    username="demo-town",
+    roles=frozenset({Role.TOWN_OFFICER}),
+    jurisdiction_id=DEMO_JURISDICTION_ID,
+)
 
 # (quarter, submitted at (UTC), summary) — the second one came in a few days late.
 REPORTS = [
@@ -40,17 +51,17 @@ async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
             return
         for quarter, submitted_at, summary in REPORTS:
             period = period_label("QUARTERLY", 2026, quarter)
-            row = ReportRow(
-                id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:report:{DEMO_JURISDICTION_ID}:{period}"),
+            await service.submit_report(
+                uow,
+                SUBMITTER,
                 jurisdiction_id=DEMO_JURISDICTION_ID,
                 kind="QUARTERLY",
                 year=2026,
                 quarter=quarter,
-                period=period,
-                status="SUBMITTED",
-                submitted_at=submitted_at,
                 summary=summary,
+                today=china_date(submitted_at),
+                submitted_at=submitted_at,
+                new_id=uuid.uuid5(
+                    uuid.NAMESPACE_URL, f"ecosteward:demo:report:{DEMO_JURISDICTION_ID}:{period}"
+                ),
             )
-            uow.session.add(row)
-            await uow.session.flush()
-            emit_report_submitted(uow, row)

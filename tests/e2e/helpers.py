@@ -1,4 +1,8 @@
-"""Helpers for the end-to-end tests: GraphQL as the demo users, PostgreSQL, JetStream, Keycloak."""
+"""Helpers for the end-to-end tests: GraphQL as the demo users, PostgreSQL, JetStream, Keycloak.
+
+The one home of e2e helpers (the demo users are in ``tests/e2e/users.py``, each service's GraphQL
+documents in ``tests/e2e/<service>/documents.py``). Add a helper at the end, with a docstring.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,12 @@ import asyncpg
 import httpx
 import nats
 
-from ecosteward.demo import DEMO_JURISDICTION_ID
 from ecosteward.events import EventEnvelope
 from ecosteward.identifiers import ALPHABET, with_check_character
+from tests.e2e.users import BUREAU, DEMO_J
 from tests.support import Infra, error_codes, gql, keycloak_admin_token, wait_for
 
 REALM = "ecosteward"
-DEMO_J = str(DEMO_JURISDICTION_ID)
 
 
 def unique(prefix: str = "t") -> str:
@@ -238,7 +241,7 @@ mutation($input: CreateJurisdictionInput!) { createJurisdiction(input: $input) {
 def archive_town(api: Api, name: str = "测试镇") -> str:
     """A new town created as the bureau, once the archive has learnt of it from the registry's event."""
     body = api.ok(
-        "demo-bureau",
+        BUREAU,
         CREATE_JURISDICTION,
         {"input": {"code": unique("T")[:20], "name": name, "kind": "TOWN"}},
     )

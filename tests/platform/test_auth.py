@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from ecosteward.auth import Principal, TokenVerifier
+from ecosteward.auth import TokenVerifier
 from ecosteward.config import load_settings
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID, DEMO_USERS
 from ecosteward.errors import Unauthenticated
@@ -146,18 +146,6 @@ async def test_an_expired_token_is_refused(infra: Infra, verifier: TokenVerifier
         clients = httpx.get(f"{base}/clients", params={"clientId": client_id}, headers=admin).json()
         for client in clients:
             httpx.delete(f"{base}/clients/{client['id']}", headers=admin)
-
-
-def test_principal_ignores_roles_outside_the_realm_roles() -> None:
-    principal = Principal.from_claims(
-        {
-            "sub": "s",
-            "realm_access": {"roles": ["offline_access", "town_officer"]},
-            "jurisdiction_id": "not-a-uuid",
-        }
-    )
-    assert principal.roles == {"town_officer"}
-    assert principal.jurisdiction_id is None
 
 
 async def test_rotated_keys_are_fetched_again_but_not_on_every_unknown_kid(

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,9 @@ async def test_local_put_then_open_streams_the_same_bytes(tmp_path: Path) -> Non
     data = os.urandom(3 * MiB + 17)
     key = f"enterprises/{uuid.uuid4()}/2-1/{uuid.uuid4()}"
     stored = await store.put(key, chunks_of(data), max_bytes=len(data))
-    assert stored == StoredBlob(key=key, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    assert stored == StoredBlob(
+        key=key, size=len(data), sha256=hashlib.sha256(data).hexdigest(), crc32=zlib.crc32(data)
+    )
     assert await store.exists(key)
     assert (tmp_path / "blobs" / key).read_bytes() == data
     assert await read_all(store, key) == data
@@ -266,7 +269,9 @@ async def test_s3_small_blob_round_trip_with_prefix(moto_server: str, bucket: st
     store = s3_store(moto_server, bucket, prefix="district-a/")
     data = b"%PDF-1.7 small" * 100
     stored = await store.put("enterprises/e/1/v", chunks_of(data, 100), max_bytes=len(data))
-    assert stored == StoredBlob("enterprises/e/1/v", len(data), hashlib.sha256(data).hexdigest())
+    assert stored == StoredBlob(
+        "enterprises/e/1/v", len(data), hashlib.sha256(data).hexdigest(), zlib.crc32(data)
+    )
     assert objects(store) == ["district-a/enterprises/e/1/v"]
     assert await store.exists("enterprises/e/1/v")
     assert not await store.exists("enterprises/e/1/other")

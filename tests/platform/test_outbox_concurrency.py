@@ -264,7 +264,7 @@ async def _pruning_removes_old_published_events_and_old_inbox_rows_only(
         fresh = uow.emit("note", "created", "fresh", {})
         await uow.flush_events()
     async with sessions() as session:
-        seqs = dict((await session.execute(sa.select(OUTBOX.c.id, OUTBOX.c.seq))).tuples().all())
+        seqs = dict((await session.execute(sa.select(OUTBOX.c.id, OUTBOX.c.seq))).all())
     assert seqs[fresh.id] > max(s for i, s in seqs.items() if i != fresh.id)
 
 
@@ -320,7 +320,7 @@ async def test_the_migration_renumbers_duplicate_seqs_and_the_sequence_continues
         await asyncio.to_thread(command.upgrade, config, "0002")
         sessions = session_factory(engine)
         async with sessions() as session:
-            renumbered = dict((await session.execute(sa.select(OUTBOX.c.id, OUTBOX.c.seq))).tuples().all())
+            renumbered = dict((await session.execute(sa.select(OUTBOX.c.id, OUTBOX.c.seq))).all())
         assert [renumbered[i] for i in ids] == [1, 2, 3]
         async with sessions() as session, session.begin():
             uow = UnitOfWork(session, REGISTRY_TABLES, "registry")

@@ -7,9 +7,8 @@ any scale. Interval: ``ECOSTEWARD_ARCHIVE_RECLASSIFY_SECONDS`` (default 3600).
 
 from __future__ import annotations
 
-import os
-
-from ecosteward.app import PeriodicJob, ServiceRuntime
+from ecosteward.config import ArchiveSettings
+from ecosteward.runtime import PeriodicJob, ServiceRuntime
 from services.archive.classification.service import reclassify_due
 
 DEFAULT_INTERVAL_SECONDS = 3600.0
@@ -17,12 +16,7 @@ DEFAULT_INTERVAL_SECONDS = 3600.0
 
 def interval_seconds() -> float:
     """The job's interval from ``ECOSTEWARD_ARCHIVE_RECLASSIFY_SECONDS`` (default one hour)."""
-    raw = os.environ.get("ECOSTEWARD_ARCHIVE_RECLASSIFY_SECONDS", "")
-    try:
-        value = float(raw) if raw.strip() else DEFAULT_INTERVAL_SECONDS
-    except ValueError:
-        return DEFAULT_INTERVAL_SECONDS
-    return value if value > 0 else DEFAULT_INTERVAL_SECONDS
+    return ArchiveSettings().reclassify_seconds
 
 
 async def reclassify(runtime: ServiceRuntime) -> None:

@@ -6,7 +6,7 @@ jurisdiction). ``agency_staff`` will be allowed once the enterprise core adds co
 archive's data scope.
 
 For the ``Enterprise`` type the enterprise core adds fields that call :func:`classification_of` and
-:func:`risk_labels_of`. This module never imports ``services.archive.schema`` (which merges it).
+:func:`risk_labels_of`. This module never imports ``services.archive.enterprises.schema`` (which uses it).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from services.archive.classification.models import (
     StandingAttributesRow,
 )
 from services.archive.classification.service import ClassificationView
-from services.archive.models import EnterpriseRow
+from services.archive.enterprises.models import EnterpriseRow
 
 WRITERS = ("bureau_officer", "town_officer")
 

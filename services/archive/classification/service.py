@@ -25,13 +25,12 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ecosteward.auth import Principal
 from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.errors import Conflict, NotFound, ValidationFailed
+from ecosteward.identity import Principal
 from ecosteward.outbox import UnitOfWork
-from ecosteward.scope import in_scope
-from services.archive import domain as archive_domain
+from services.archive import access
 from services.archive.access import enterprise_not_found
 from services.archive.classification import domain
 from services.archive.classification.domain import Classification, Fact, FactKind, Reason, RiskLevel, Standing
@@ -44,7 +43,8 @@ from services.archive.classification.models import (
     StandingAttributesChangeRow,
     StandingAttributesRow,
 )
-from services.archive.models import EnterpriseRow
+from services.archive.enterprises.events import EnterpriseChanged
+from services.archive.enterprises.models import EnterpriseRow
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +70,8 @@ def actor(user: Principal) -> str:
 
 
 def check_scope(user: Principal, enterprise: EnterpriseRow, missing: NotFound | None = None) -> None:
-    """NOT_FOUND (``missing``, by default the enterprise's — the answer for an unknown id) unless
-    ``user`` can see the enterprise (the archive's data scope); FORBIDDEN for roles that see none."""
-    owners = {"jurisdiction_id": enterprise.jurisdiction_id, "enterprise_id": enterprise.id}
-    if not in_scope(archive_domain.data_scope(user), owners):
-        raise missing or enterprise_not_found(enterprise.id)
+    """The archive's classification-write rule (:func:`services.archive.access.check_can_classify`)."""
+    access.check_can_classify(user, enterprise, missing)
 
 
 async def enterprise_for_update(session: AsyncSession, enterprise_id: uuid.UUID) -> EnterpriseRow:
@@ -269,18 +266,19 @@ async def evaluate(
             triggered_by=by,
         )
     )
-    uow.emit(
-        "enterprise",
+    uow.publish(
         "classified",
-        enterprise_id,
-        {
-            "id": enterprise_id,
-            "jurisdiction_id": enterprise.jurisdiction_id,
-            **classification_dict(result.key, reasons),
-            "previous": previous,
-            "evaluated_on": today,
-            "trigger": trigger.value,
-        },
+        EnterpriseChanged(
+            id=enterprise_id,
+            jurisdiction_id=enterprise.jurisdiction_id,
+            key=result.key,
+            source_class=classification_dict(result.key, reasons)["source_class"],
+            reasons=list(reasons),
+            previous=previous,
+            evaluated_on=today,
+            trigger=trigger.value,
+        ),
+        subject=enterprise_id,
     )
     return True
 
@@ -567,21 +565,20 @@ async def set_risk_labels(uow: UnitOfWork, user: Principal, data: LabelsInput) -
         )
     )
     overall = domain.OverallRisk(row.overall_risk) if row.overall_risk else None
-    uow.emit(
-        "enterprise",
+    uow.publish(
         "labelled",
-        enterprise.id,
-        {
-            "id": enterprise.id,
-            "jurisdiction_id": enterprise.jurisdiction_id,
-            "labels": labels,
-            "previous": previous,
-            "changed": changed,
-            "required_inspections_per_year": domain.required_inspections_per_year(overall),
-            "reinspected_on": row.reinspected_on,
-            "reason": row.reason,
-            "labelled_by": row.set_by,
-        },
+        EnterpriseChanged(
+            id=enterprise.id,
+            jurisdiction_id=enterprise.jurisdiction_id,
+            labels=labels,
+            previous=previous,
+            changed=changed,
+            required_inspections_per_year=domain.required_inspections_per_year(overall),
+            reinspected_on=row.reinspected_on,
+            reason=row.reason,
+            labelled_by=row.set_by,
+        ),
+        subject=enterprise.id,
     )
     await session.flush()
     return row

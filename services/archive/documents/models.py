@@ -49,6 +49,8 @@ class DocumentVersionRow(Base):
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
+    # CRC-32 of the content, recorded at upload (null for versions uploaded before it was kept).
+    crc32: Mapped[int | None] = mapped_column(sa.BigInteger, nullable=True)
     storage_key: Mapped[str] = mapped_column(sa.String(300))
     uploaded_by: Mapped[str] = mapped_column(sa.String(100))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

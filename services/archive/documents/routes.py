@@ -47,11 +47,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ecosteward.app import ServiceRuntime, error_response, request_principal
+from ecosteward.app import error_response, request_principal
 from ecosteward.auth import Principal
 from ecosteward.blobs import BlobNotFound, BlobTooLarge, StoredBlob
-from ecosteward.errors import AppError, BadUserInput, Forbidden, Unauthenticated
+from ecosteward.errors import INTERNAL_ERROR_CODE, AppError, BadUserInput, Forbidden, Unauthenticated
 from ecosteward.repository import parse_id
+from ecosteward.runtime import ServiceRuntime
 from services.archive import links
 from services.archive.documents import catalogue, domain, service
 from services.archive.documents.domain import FileKind
@@ -69,17 +70,6 @@ MAX_PART_HEADER_BYTES = 16 * 1024
 UNAUTHENTICATED_DRAIN = 1 << 20
 DB_ATTEMPTS = 3
 
-STATUS_BY_CODE = {
-    "UNAUTHENTICATED": 401,
-    "FORBIDDEN": 403,
-    "NOT_FOUND": 404,
-    "CONFLICT": 409,
-    "ALREADY_WITHDRAWN": 409,
-    "PAYLOAD_TOO_LARGE": 413,
-    "UNSUPPORTED_MEDIA_TYPE": 415,
-    "INTERNAL_SERVER_ERROR": 500,
-}
-
 
 class PayloadTooLarge(AppError):
     code = "PAYLOAD_TOO_LARGE"
@@ -90,14 +80,7 @@ class UnsupportedMediaType(AppError):
 
 
 def internal_error() -> AppError:
-    return AppError(
-        "Internal server error; it has been logged (服务器内部错误).", code="INTERNAL_SERVER_ERROR"
-    )
-
-
-def status_of(error: AppError) -> int:
-    code = str((error.extensions or {}).get("code", "BAD_USER_INPUT"))
-    return STATUS_BY_CODE.get(code, 400)
+    return AppError("Internal server error; it has been logged (服务器内部错误).", code=INTERNAL_ERROR_CODE)
 
 
 def too_large(limit: int) -> PayloadTooLarge:
@@ -168,7 +151,12 @@ class FilePart:
 
 class MultipartFile:
     """Streams the single ``file`` part of a ``multipart/form-data`` body (python-multipart's
-    streaming parser): headers first, then the data, holding at most one body chunk at a time."""
+    streaming parser): headers first, then the data, holding at most one body chunk at a time.
+
+    Kept on purpose instead of Starlette's ``request.form()``: that spools the whole file to a
+    temporary file before the handler runs, whereas this streams it straight into the blob store
+    (hashing as it goes) and stops reading at the size limit.
+    """
 
     def __init__(self, body: ChunkSource, boundary: bytes, field_name: str = "file") -> None:
         self._body = body
@@ -375,7 +363,7 @@ async def upload_document(request: Request) -> Response:
         return error_response(too_large(limit), 413)
     except AppError as exc:
         await body.drain(2 * limit + MAX_FORM_OVERHEAD)
-        return error_response(exc, status_of(exc))
+        return error_response(exc)
     except Exception:
         log.exception("archive upload failed")
         await body.drain(2 * limit + MAX_FORM_OVERHEAD)
@@ -482,10 +470,10 @@ async def version_content(request: Request) -> Response:
             log.error("archive blob %s of version %s is missing", row.storage_key, row.id)
             raise AppError(
                 "The stored file of this version is missing; it has been logged (文件缺失).",
-                code="INTERNAL_SERVER_ERROR",
+                code=INTERNAL_ERROR_CODE,
             )
     except AppError as exc:
-        return error_response(exc, status_of(exc))
+        return error_response(exc)
     except Exception:
         log.exception("archive document content failed")
         return error_response(internal_error(), 500)

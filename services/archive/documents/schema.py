@@ -32,7 +32,7 @@ from services.archive import access, links
 from services.archive.documents import catalogue, domain, service
 from services.archive.documents.catalogue import CatalogueItem
 from services.archive.documents.models import ArchiveItemRow, DocumentVersionRow
-from services.archive.models import EnterpriseRow
+from services.archive.enterprises.models import EnterpriseRow
 
 READERS = ("bureau_officer", "town_officer", "agency_admin", "agency_staff", "enterprise_user")
 DEFAULT_VERSIONS_PAGE = 50

@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,14 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ecosteward.auth import Principal
 from ecosteward.blobs import BlobStore, StoredBlob, blob_store_from_env
 from ecosteward.clock import china_today
+from ecosteward.config import ArchiveSettings
 from ecosteward.db import utcnow
 from ecosteward.errors import BadUserInput, Conflict, Forbidden, NotFound, ValidationFailed
 from ecosteward.outbox import UnitOfWork
 from services.archive import access, links
+from services.archive.copies import KnownJurisdictionRow
 from services.archive.documents import catalogue, domain
 from services.archive.documents.domain import Completeness, ItemFacts, JurisdictionCompleteness
+from services.archive.documents.events import ArchiveItemChanged, DocumentChanged
 from services.archive.documents.models import ArchiveItemRow, DocumentVersionRow
-from services.archive.models import EnterpriseRow, KnownJurisdictionRow
+from services.archive.enterprises.models import EnterpriseRow
 
 log = logging.getLogger(__name__)
 
@@ -47,12 +48,8 @@ def actor(user: Principal) -> str:
 
 def max_upload_bytes() -> int:
     """The upload size limit: ``ECOSTEWARD_ARCHIVE_MAX_UPLOAD_BYTES``, default 50 MiB."""
-    raw = os.environ.get(MAX_UPLOAD_ENV, "").strip()
-    try:
-        value = int(raw) if raw else domain.DEFAULT_MAX_UPLOAD_BYTES
-    except ValueError:
-        log.warning("%s=%r is not a number; using the default", MAX_UPLOAD_ENV, raw)
-        value = domain.DEFAULT_MAX_UPLOAD_BYTES
+    configured = ArchiveSettings().max_upload_bytes  # a value that is not a number: warned, default
+    value = domain.DEFAULT_MAX_UPLOAD_BYTES if configured is None else configured
     return max(1, min(value, MAX_UPLOAD_CEILING))
 
 
@@ -232,6 +229,7 @@ async def record_upload(
         content_type=content_type,
         size=stored.size,
         sha256=stored.sha256,
+        crc32=stored.crc32,
         storage_key=stored.key,
         uploaded_by=actor(user),
         uploaded_at=now,
@@ -247,33 +245,10 @@ async def record_upload(
     item.updated_at = now
     item.updated_by = actor(user)
     await session.flush()
-    uow.emit(
-        "document",
-        "uploaded",
-        row.id,
-        {
-            **version_event(row),
-            "superseded_version_id": superseded.id if superseded is not None else None,
-            "jurisdiction_id": enterprise.jurisdiction_id,
-        },
+    uow.publish(
+        "uploaded", DocumentChanged.uploaded(row, superseded, enterprise.jurisdiction_id), subject=row.id
     )
     return UploadResult(row, superseded)
-
-
-def version_event(row: DocumentVersionRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "enterprise_id": row.enterprise_id,
-        "item_code": row.item_code,
-        "version": row.version,
-        "file_name": row.file_name,
-        "content_type": row.content_type,
-        "size": row.size,
-        "sha256": row.sha256,
-        "uploaded_by": row.uploaded_by,
-        "uploaded_at": row.uploaded_at,
-        "retain_until": row.retain_until,
-    }
 
 
 # ---------------------------------------------------------------------------------------- item states
@@ -302,18 +277,17 @@ async def set_item_state(
     item.electronic, item.paper, item.missing_reason = electronic, paper, reason
     item.updated_at, item.updated_by = now, actor(user)
     await session.flush()
-    uow.emit(
-        "archive_item",
+    uow.publish(
         "state_set",
-        item.id,
-        {
-            "enterprise_id": enterprise.id,
-            "item_code": code,
-            "electronic": electronic,
-            "paper": paper,
-            "missing_reason": reason,
-            "updated_by": item.updated_by,
-        },
+        ArchiveItemChanged(
+            enterprise_id=enterprise.id,
+            item_code=code,
+            electronic=electronic,
+            paper=paper,
+            missing_reason=reason,
+            updated_by=item.updated_by,
+        ),
+        subject=item.id,
     )
     return item
 
@@ -380,18 +354,7 @@ async def withdraw_version(
         item.electronic = None
         item.updated_at, item.updated_by = now, actor(user)
     await session.flush()
-    uow.emit(
-        "document",
-        "withdrawn",
-        row.id,
-        {
-            **version_event(row),
-            "withdrawn_at": now,
-            "withdrawn_reason": text,
-            "withdrawn_by": row.withdrawn_by,
-            "was_current": was_current,
-        },
-    )
+    uow.publish("withdrawn", DocumentChanged.withdrawn(row, now, text, was_current), subject=row.id)
     return row
 
 

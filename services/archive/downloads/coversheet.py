@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.archive.downloads.domain import COVER_COLUMNS, CoverRow, cover_table
-from services.archive.downloads.zipstream import CHINA_TIME
+from services.archive.downloads.streaming import CHINA_TIME
 
 SHEET_TITLE = "E.1 一企一档资料存档表"
 HEADER_ROWS = 6

@@ -21,12 +21,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from ecosteward.app import ServiceRuntime, error_response
+from ecosteward.app import error_response
 from ecosteward.db import utcnow
 from ecosteward.errors import AppError
+from ecosteward.runtime import ServiceRuntime
 from services.archive.downloads import domain, service
 from services.archive.downloads.domain import LinkStatus, Outcome
-from services.archive.downloads.zipstream import CHINA_TIME, stream_zip
+from services.archive.downloads.streaming import CHINA_TIME, stream_archive
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +205,7 @@ async def download_archive(request: Request) -> Response:
         "x-content-type-options": "nosniff",
         "x-archive-download-id": str(download.id),
     }
-    return ZipStreamResponse(stream_zip(plan.members), headers, on_end)
+    return ZipStreamResponse(stream_archive(plan.members), headers, on_end)
 
 
 ROUTES = [Route("/archive/downloads/{download_id}", download_archive, methods=["GET", "HEAD"])]

@@ -13,12 +13,11 @@ from ecosteward.errors import BadUserInput
 from ecosteward.graphql import Connection, connection, context_of, paginate, roles
 from ecosteward.repository import parse_id
 from services.archive import access
-from services.archive import domain as archive_domain
 from services.archive.downloads import service
 from services.archive.downloads.models import ArchiveDownloadRow
 
 if TYPE_CHECKING:
-    from services.archive.schema import Enterprise
+    from services.archive.enterprises.schema import Enterprise
 
 DOWNLOADERS = ("bureau_officer", "town_officer", "enterprise_user")
 
@@ -66,8 +65,8 @@ class ArchiveDownload:
     @strawberry.field(description="The enterprise whose archive was downloaded.")
     async def enterprise(
         self, info: Info
-    ) -> Annotated[Enterprise, strawberry.lazy("services.archive.schema")]:
-        from services.archive.schema import Enterprise
+    ) -> Annotated[Enterprise, strawberry.lazy("services.archive.enterprises.schema")]:
+        from services.archive.enterprises.schema import Enterprise
 
         return await Enterprise.resolve_reference(info, self.enterprise_id)
 
@@ -124,7 +123,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[ArchiveDownload]:
         ctx = context_of(info)
-        scope = archive_domain.data_scope(ctx.user)
+        scope = access.write_scope(ctx.user)
         since = until = None
         enterprise_id = None
         requested_by = None

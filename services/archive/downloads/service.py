@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ecosteward.auth import Principal
 from ecosteward.blobs import BlobStore
-from ecosteward.config import Settings
+from ecosteward.config import ArchiveSettings, Settings
 from ecosteward.db import utcnow
 from ecosteward.outbox import UnitOfWork
 from ecosteward.scope import Scope
@@ -44,9 +44,10 @@ from services.archive.documents.queries import current_versions, item_states
 from services.archive.downloads import domain
 from services.archive.downloads.coversheet import CoverHeader, cover_sheet_xlsx
 from services.archive.downloads.domain import E1Item, LinkCheck, LinkStatus, Outcome
+from services.archive.downloads.events import DownloadChanged
 from services.archive.downloads.models import ArchiveDownloadRow
-from services.archive.downloads.zipstream import ZipMember, bytes_member
-from services.archive.models import EnterpriseRow
+from services.archive.downloads.streaming import ZipMember, bytes_member
+from services.archive.enterprises.models import EnterpriseRow
 
 log = logging.getLogger(__name__)
 
@@ -62,18 +63,11 @@ ROLE_ORDER = ("bureau_officer", "town_officer", "enterprise_user")
 
 
 def ttl_seconds() -> int:
-    """How long a link lives: ``ECOSTEWARD_DOWNLOAD_TTL_SECONDS`` (a positive number), default 300."""
-    raw = os.environ.get(TTL_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TTL_SECONDS
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        log.warning("%s=%r is not a positive number of seconds; using %d", TTL_ENV, raw, DEFAULT_TTL_SECONDS)
-        return DEFAULT_TTL_SECONDS
-    return value
+    """How long a link lives: ``ECOSTEWARD_DOWNLOAD_TTL_SECONDS`` (a positive number), default 300.
+
+    A value that is not a positive number is logged and replaced by the default (``ArchiveSettings``).
+    """
+    return ArchiveSettings().download_ttl_seconds
 
 
 _secrets: dict[Path, bytes] = {}
@@ -81,7 +75,7 @@ _secrets: dict[Path, bytes] = {}
 
 def download_secret(data_dir: Path) -> bytes:
     """The HMAC key: ``ECOSTEWARD_DOWNLOAD_SECRET``, else the one generated once under ``data_dir``."""
-    configured = os.environ.get("ECOSTEWARD_DOWNLOAD_SECRET", "").strip()
+    configured = ArchiveSettings().download_secret.strip()
     if configured:
         return configured.encode()
     cached = _secrets.get(data_dir)
@@ -162,17 +156,10 @@ async def request_download(
     )
     uow.session.add(row)
     await uow.session.flush()
-    uow.emit(
-        "download",
+    uow.publish(
         "requested",
-        row.id,
-        {
-            "download_id": row.id,
-            "enterprise_id": enterprise.id,
-            "requested_by": row.requested_by,
-            "requested_by_role": row.requested_by_role,
-            "expires_at": expires.isoformat(),
-        },
+        DownloadChanged.of(row, requested_by_role=row.requested_by_role, expires_at=expires.isoformat()),
+        subject=row.id,
     )
     return row
 
@@ -236,6 +223,7 @@ def _member(store: BlobStore, path: str, version: DocumentVersionRow) -> ZipMemb
         modified=version.uploaded_at,
         chunks=chunks,
         compress=domain.worth_compressing(version.content_type),
+        crc32=version.crc32,
     )
 
 
@@ -328,19 +316,16 @@ async def finish(
     row.bytes_sent = bytes_sent
     row.files_count = files_count
     if outcome is Outcome.COMPLETED:
-        uow.emit(
-            "download",
+        uow.publish(
             "completed",
-            row.id,
-            {
-                "download_id": row.id,
-                "enterprise_id": row.enterprise_id,
-                "requested_by": row.requested_by,
-                "bytes_sent": bytes_sent,
-                "files_count": files_count,
-                "started_at": row.started_at.isoformat() if row.started_at else None,
-                "completed_at": row.completed_at.isoformat(),
-            },
+            DownloadChanged.of(
+                row,
+                bytes_sent=bytes_sent,
+                files_count=files_count,
+                started_at=row.started_at.isoformat() if row.started_at else None,
+                completed_at=row.completed_at.isoformat(),
+            ),
+            subject=row.id,
         )
 
 

@@ -20,9 +20,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ecosteward.identifiers import credit_code_problem
-from services.archive.domain import (
+from services.archive.enterprises.domain import (
     CHINA_LATITUDE,
     CHINA_LONGITUDE,
+    PermitCategory,
+    SourceStatus,
     canonical_industry_code,
     industry_code_problem,
 )
@@ -122,33 +124,33 @@ HEADER_ALIASES: dict[str, str] = {
 }
 """Normalised header → field: every Chinese and English header the importer accepts."""
 
-PERMIT_CATEGORIES: dict[str, str] = {
-    "重点管理": "KEY",
-    "重点": "KEY",
-    "key": "KEY",
-    "简化管理": "SIMPLIFIED",
-    "简化": "SIMPLIFIED",
-    "simplified": "SIMPLIFIED",
-    "登记管理": "REGISTRATION",
-    "登记": "REGISTRATION",
-    "registration": "REGISTRATION",
+PERMIT_CATEGORY_LABELS: dict[str, PermitCategory] = {
+    "重点管理": PermitCategory.KEY,
+    "重点": PermitCategory.KEY,
+    "key": PermitCategory.KEY,
+    "简化管理": PermitCategory.SIMPLIFIED,
+    "简化": PermitCategory.SIMPLIFIED,
+    "simplified": PermitCategory.SIMPLIFIED,
+    "登记管理": PermitCategory.REGISTRATION,
+    "登记": PermitCategory.REGISTRATION,
+    "registration": PermitCategory.REGISTRATION,
 }
-"""排污许可管理类别 (Chinese or English) → the archive's value."""
+"""排污许可管理类别 (Chinese or English) → the category (:class:`PermitCategory`)."""
 
-STATUSES: dict[str, str] = {
-    "在产": "OPERATING",
-    "生产": "OPERATING",
-    "运营": "OPERATING",
-    "operating": "OPERATING",
-    "搬迁": "RELOCATING",
-    "relocating": "RELOCATING",
-    "关停": "CLOSED",
-    "关闭": "CLOSED",
-    "closed": "CLOSED",
+STATUS_LABELS: dict[str, SourceStatus] = {
+    "在产": SourceStatus.OPERATING,
+    "生产": SourceStatus.OPERATING,
+    "运营": SourceStatus.OPERATING,
+    "operating": SourceStatus.OPERATING,
+    "搬迁": SourceStatus.RELOCATING,
+    "relocating": SourceStatus.RELOCATING,
+    "关停": SourceStatus.CLOSED,
+    "关闭": SourceStatus.CLOSED,
+    "closed": SourceStatus.CLOSED,
 }
 """Operating status (Chinese or English) → the archive's value; a blank cell means operating."""
 
-DEFAULT_STATUS = "OPERATING"
+DEFAULT_STATUS = SourceStatus.OPERATING
 
 NAME_MAX = 200
 ADDRESS_MAX = 300
@@ -595,8 +597,8 @@ def check_row(
     jurisdiction_id = _check_jurisdiction(check, jurisdictions)
     industry = _check_industry(check)
     longitude, latitude = _check_coordinates(check)
-    permit = _check_choice(check, "permit_category", PERMIT_CATEGORIES, None)
-    status = _check_choice(check, "status", STATUSES, DEFAULT_STATUS)
+    permit = _check_choice(check, "permit_category", PERMIT_CATEGORY_LABELS, None)
+    status = _check_choice(check, "status", STATUS_LABELS, DEFAULT_STATUS)
     if check.rejections or code is None or jurisdiction_id is None or permit is None or status is None:
         return None, check.rejections  # without rejections: a required column is missing (see header)
     record = SourceRecord(

@@ -35,12 +35,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.db import utcnow
 from ecosteward.outbox import PlatformTables, UnitOfWork, store_events
+from services.archive.base import TABLES
+from services.archive.copies import KnownJurisdictionRow
+from services.archive.enterprises.events import EnterpriseChanged
+from services.archive.enterprises.models import EnterpriseRow
 from services.archive.imports import domain
 from services.archive.imports.domain import Rejection, SourceRecord
-from services.archive.models import TABLES, EnterpriseRow, KnownJurisdictionRow
 
 if TYPE_CHECKING:
-    from ecosteward.app import ServiceRuntime
+    from ecosteward.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -290,14 +293,15 @@ def enterprise_values(record: SourceRecord, enterprise_id: uuid.UUID, now: Any) 
     }
 
 
-def registered_event_data(enterprise_id: uuid.UUID, record: SourceRecord) -> dict[str, Any]:
-    """``enterprise.registered`` data, the same shape ``registerEnterprise`` emits."""
-    return {
-        "id": enterprise_id,
-        "credit_code": record.credit_code,
-        "name": record.name,
-        "jurisdiction_id": record.jurisdiction_id,
-    }
+def registered_event(enterprise_id: uuid.UUID, record: SourceRecord) -> EnterpriseChanged:
+    """``enterprise.registered`` of an imported source: its id, credit code, name and jurisdiction
+    (what the other services copy; ``registerEnterprise`` also sends the rest of the master data)."""
+    return EnterpriseChanged(
+        id=enterprise_id,
+        credit_code=record.credit_code,
+        name=record.name,
+        jurisdiction_id=record.jurisdiction_id,
+    )
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -441,23 +445,22 @@ async def _write(
                     sa.insert(EnterpriseRow), [enterprise_values(record, eid, now) for eid, record in chunk]
                 )
                 for eid, record in chunk:
-                    uow.emit("enterprise", "registered", eid, registered_event_data(eid, record))
+                    uow.publish("registered", registered_event(eid, record), subject=eid)
                 done += len(chunk)
                 tick("write", done, total)
-            uow.emit(
-                "enterprise",
+            uow.publish(
                 "import_completed",
-                report.import_id,
-                {
-                    "import_id": report.import_id,
-                    "source": report.source,
-                    "actor": report.actor,
-                    "total_rows": report.total_rows,
-                    "accepted_rows": report.accepted_rows,
-                    "rejected_rows": report.rejected_rows,
-                    "written_rows": total,
-                    "accept_good_rows": report.accept_good_rows,
-                },
+                EnterpriseChanged(
+                    import_id=report.import_id,
+                    source=report.source,
+                    actor=report.actor,
+                    total_rows=report.total_rows,
+                    accepted_rows=report.accepted_rows,
+                    rejected_rows=report.rejected_rows,
+                    written_rows=total,
+                    accept_good_rows=report.accept_good_rows,
+                ),
+                subject=report.import_id,
             )
             await store_events(session, tables, uow.events)
             uow.events.clear()

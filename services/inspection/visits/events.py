@@ -1,0 +1,73 @@
+"""Events published by the visits area (``ecosteward.inspection.<entity>.<verb>``).
+
+- ``inspection.recorded`` — :class:`InspectionChanged`
+- ``finding.recorded`` — :class:`FindingChanged` (``deadline`` null unless set)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ecosteward.event_payloads import PublishedPayload
+from services.inspection.visits.models import FindingRow, InspectionRow
+
+
+@dataclass(frozen=True)
+class InspectionChanged(PublishedPayload):
+    """inspection.inspection.* — an on-site visit (现场检查) was recorded."""
+
+    EVENT: ClassVar[str] = "inspection.inspection"
+    VERBS: ClassVar[tuple[str, ...]] = ("recorded",)
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    id: uuid.UUID
+    enterprise_id: uuid.UUID
+    agency_id: uuid.UUID
+    jurisdiction_id: uuid.UUID
+    inspector_username: str
+    visited_on: dt.date
+
+    @classmethod
+    def of(cls, row: InspectionRow) -> InspectionChanged:
+        return cls(
+            id=row.id,
+            enterprise_id=row.enterprise_id,
+            agency_id=row.agency_id,
+            jurisdiction_id=row.jurisdiction_id,
+            inspector_username=row.inspector_username,
+            visited_on=row.visited_on,
+        )
+
+
+@dataclass(frozen=True)
+class FindingChanged(PublishedPayload):
+    """inspection.finding.* — a problem or hazard (问题隐患) was recorded on a visit."""
+
+    EVENT: ClassVar[str] = "inspection.finding"
+    VERBS: ClassVar[tuple[str, ...]] = ("recorded",)
+    SCHEMA_VERSION: ClassVar[int] = 1
+
+    id: uuid.UUID
+    inspection_id: uuid.UUID
+    enterprise_id: uuid.UUID
+    agency_id: uuid.UUID
+    jurisdiction_id: uuid.UUID
+    category: str
+    handling_class: str
+    deadline: dt.date | None = None
+
+    @classmethod
+    def of(cls, row: FindingRow) -> FindingChanged:
+        return cls(
+            id=row.id,
+            inspection_id=row.inspection_id,
+            enterprise_id=row.enterprise_id,
+            agency_id=row.agency_id,
+            jurisdiction_id=row.jurisdiction_id,
+            category=row.category,
+            handling_class=row.handling_class,
+            deadline=row.deadline,
+        )

@@ -1,0 +1,1 @@
+"""Keycloak accounts of agency admins and staff: the registry's side of provisioning."""

@@ -1,0 +1,1 @@
+"""Agencies (服务机构): the agency database, the admission workflow and credit blacklist listings."""

@@ -1,0 +1,1 @@
+"""Work permits (工作证) that managing departments issue to agency staff."""

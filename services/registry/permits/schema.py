@@ -1,0 +1,172 @@
+"""Work permits in GraphQL: the permit type, the permit check, issue and revoke."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import strawberry
+from strawberry.types import Info
+
+from ecosteward.clock import china_today
+from ecosteward.graphql import Connection, connection, context_of, paginate, roles
+from ecosteward.repository import live, load_live, parse_id
+from services.registry import access
+from services.registry.jurisdictions.models import JurisdictionRow
+from services.registry.jurisdictions.schema import Jurisdiction
+from services.registry.permits import domain, service
+from services.registry.permits.models import WorkPermitRow
+from services.registry.staff.models import StaffRow
+from services.registry.staff.schema import Staff
+
+strawberry.enum(domain.PermitState, name="PermitState", description="A work permit's state on a given day.")
+
+PermitState = domain.PermitState
+
+
+@strawberry.type(description="A work permit (工作证) issued by a managing department to a staff member.")
+class WorkPermit:
+    id: strawberry.ID = strawberry.field(description="Stable id.")
+    number: str = strawberry.field(description="Permit number.")
+    valid_from: dt.date = strawberry.field(description="First valid day.")
+    valid_to: dt.date = strawberry.field(description="Last valid day.")
+    revoked_at: dt.datetime | None = strawberry.field(description="When it was revoked (UTC).")
+    revoked_reason: str = strawberry.field(description="Why it was revoked.")
+    staff_id: strawberry.Private[uuid.UUID]
+    issued_by_id: strawberry.Private[uuid.UUID]
+    revoked_on: strawberry.Private[dt.date | None]
+
+    @strawberry.field(description="State today (China time).")
+    def state(self) -> PermitState:
+        return domain.permit_state(self.valid_from, self.valid_to, self.revoked_on, china_today())
+
+    @strawberry.field(description="The holder.")
+    async def staff(self, info: Info) -> Staff:
+        return Staff.from_row(await load_live(info, StaffRow, self.staff_id, "Staff"))
+
+    @strawberry.field(description="The managing department that issued it.")
+    async def issued_by(self, info: Info) -> Jurisdiction:
+        return Jurisdiction.from_row(
+            await load_live(info, JurisdictionRow, self.issued_by_id, "Jurisdiction")
+        )
+
+    @classmethod
+    def from_row(cls, row: WorkPermitRow) -> WorkPermit:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            number=row.number,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
+            revoked_at=row.revoked_at,
+            revoked_reason=row.revoked_reason,
+            staff_id=row.staff_id,
+            issued_by_id=row.issued_by_id,
+            revoked_on=service.revoked_on(row),
+        )
+
+
+@strawberry.type(description="The answer to: does this person hold a valid work permit on that day?")
+class PermitCheck:
+    staff_id: strawberry.ID = strawberry.field(description="The staff member asked about.")
+    on: dt.date = strawberry.field(description="The day asked about.")
+    valid: bool = strawberry.field(description="A valid permit covers that day.")
+    permit: WorkPermit | None = strawberry.field(description="The permit that covers it.")
+
+
+@strawberry.input(description="A work permit to issue.")
+class IssuePermitInput:
+    staff_id: strawberry.ID = strawberry.field(description="The holder.")
+    agency_id: strawberry.ID = strawberry.field(
+        description="The holder's agency (must match the staff file)."
+    )
+    valid_from: dt.date = strawberry.field(description="First valid day.")
+    valid_to: dt.date = strawberry.field(description="Last valid day.")
+    issued_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Issuing department; a town issues as itself, the bureau as the district by default.",
+    )
+
+
+@strawberry.input(description="Filters for work permits.")
+class PermitFilter:
+    agency_id: strawberry.ID | None = strawberry.field(default=None, description="Only this agency's staff.")
+    staff_id: strawberry.ID | None = strawberry.field(default=None, description="Only this person.")
+    valid_on: dt.date | None = strawberry.field(default=None, description="Only permits valid on this day.")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="Work permits; agency users see their own staff's.",
+        extensions=[roles(*access.CONTRACT_READERS)],
+    )
+    async def work_permits(
+        self,
+        info: Info,
+        filter: PermitFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[WorkPermit]:
+        user = context_of(info).user
+        stmt = live(WorkPermitRow)
+        stmt = access.permit_scope(stmt, user, WorkPermitRow.agency_id)
+        if filter is not None:
+            if filter.agency_id is not None:
+                stmt = stmt.where(WorkPermitRow.agency_id == parse_id(filter.agency_id, "Agency"))
+            if filter.staff_id is not None:
+                stmt = stmt.where(WorkPermitRow.staff_id == parse_id(filter.staff_id, "Staff"))
+            if filter.valid_on is not None:
+                day = filter.valid_on
+                stmt = stmt.where(
+                    WorkPermitRow.valid_from <= day,
+                    WorkPermitRow.valid_to >= day,
+                    WorkPermitRow.revoked_at.is_(None),
+                )
+        stmt = stmt.order_by(WorkPermitRow.valid_from.desc(), WorkPermitRow.id)
+        async with context_of(info).runtime.sessions() as session:
+            rows, page, total = await paginate(session, stmt, first, after)
+        return connection([WorkPermit.from_row(r) for r in rows], page, total)
+
+    @strawberry.field(
+        description="Does this staff member hold a valid work permit on that day (default: today)?",
+        extensions=[roles(*access.CONTRACT_READERS)],
+    )
+    async def has_valid_work_permit(
+        self, info: Info, staff_id: strawberry.ID, on: dt.date | None = None
+    ) -> PermitCheck:
+        day = on or china_today()
+        staff = await access.read_staff(info, staff_id)
+        async with context_of(info).runtime.sessions() as session:
+            permit = await service.valid_permit(session, staff.id, day)
+        return PermitCheck(
+            staff_id=staff_id,
+            on=day,
+            valid=permit is not None,
+            permit=WorkPermit.from_row(permit) if permit else None,
+        )
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Issue a work permit (bureau, or a town in its own name).",
+        extensions=[roles(*access.PERMIT_ISSUERS)],
+    )
+    async def issue_work_permit(self, info: Info, input: IssuePermitInput) -> WorkPermit:
+        issuer = parse_id(input.issued_by_id, "Jurisdiction") if input.issued_by_id is not None else None
+        staff_id, agency_id = parse_id(input.staff_id, "Staff"), parse_id(input.agency_id, "Agency")
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.issue_permit(
+                uow, context_of(info).user, staff_id, agency_id, issuer, input.valid_from, input.valid_to
+            )
+        return WorkPermit.from_row(row)
+
+    @strawberry.mutation(
+        description="Revoke a work permit (bureau, or the town that issued it).",
+        extensions=[roles(*access.PERMIT_ISSUERS)],
+    )
+    async def revoke_work_permit(self, info: Info, id: strawberry.ID, reason: str) -> WorkPermit:
+        permit_id = parse_id(id, "Work permit")
+        async with context_of(info).runtime.unit_of_work() as uow:
+            row = await service.revoke_permit(uow, context_of(info).user, permit_id, reason)
+        return WorkPermit.from_row(row)
