@@ -39,7 +39,7 @@ import os
 import re
 import uuid
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -74,6 +74,26 @@ class StoredBlob:
     size: int
     sha256: str
     crc32: int | None = None
+
+
+class _Tally:
+    """Size, SHA-256 and CRC-32 of a blob as its chunks stream in; more than ``max_bytes`` is refused."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self.crc32 = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise BlobTooLarge(self.max_bytes)
+        self.digest.update(chunk)
+        self.crc32 = crc32(chunk, self.crc32)
+
+    def stored(self, key: str) -> StoredBlob:
+        return StoredBlob(key=key, size=self.size, sha256=self.digest.hexdigest(), crc32=self.crc32)
 
 
 class BlobError(Exception):
@@ -159,9 +179,7 @@ class LocalBlobStore(BlobStore):
             raise BlobExists(f"blob {key} exists already")
         created = await asyncio.to_thread(_make_directories, target.parent)
         temp = target.parent / f".tmp-{uuid.uuid4().hex}"
-        digest = hashlib.sha256()
-        checksum = 0
-        size = 0
+        tally = _Tally(max_bytes)
         handle = await asyncio.to_thread(open, temp, "xb")
         published = False
         try:
@@ -169,11 +187,7 @@ class LocalBlobStore(BlobStore):
                 async for chunk in chunks:
                     if not chunk:
                         continue
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BlobTooLarge(max_bytes)
-                    digest.update(chunk)
-                    checksum = crc32(chunk, checksum)
+                    tally.add(chunk)
                     await asyncio.to_thread(handle.write, chunk)
                 await asyncio.to_thread(_flush_and_sync, handle)
             finally:
@@ -183,7 +197,7 @@ class LocalBlobStore(BlobStore):
         finally:
             if not published:
                 await asyncio.to_thread(_discard, temp, created)
-        return StoredBlob(key=key, size=size, sha256=digest.hexdigest(), crc32=checksum)
+        return tally.stored(key)
 
     async def open(self, key: str, chunk_size: int = DEFAULT_CHUNK) -> AsyncIterator[bytes]:
         path = self.path_of(key)
@@ -191,17 +205,24 @@ class LocalBlobStore(BlobStore):
             handle = await asyncio.to_thread(open, path, "rb")
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise BlobNotFound(f"no blob {key}") from exc
-        try:
-            while True:
-                chunk = await asyncio.to_thread(handle.read, chunk_size)
-                if not chunk:
-                    break
+        async with contextlib.aclosing(_read_chunks(handle, chunk_size)) as chunks:
+            async for chunk in chunks:  # closed as soon as the reader stops, not at garbage collection
                 yield chunk
-        finally:
-            await asyncio.to_thread(handle.close)
 
     async def exists(self, key: str) -> bool:
         return await asyncio.to_thread(self.path_of(key).is_file)
+
+
+async def _read_chunks(source: Any, chunk_size: int) -> AsyncGenerator[bytes, None]:
+    """Read a blocking file-like ``source`` (a file, an S3 body) off the event loop, then close it."""
+    try:
+        while True:
+            chunk = await asyncio.to_thread(source.read, chunk_size)
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        await asyncio.to_thread(source.close)
 
 
 def _make_directories(directory: Path) -> list[Path]:
@@ -333,9 +354,7 @@ class S3BlobStore(BlobStore):
         name = self.object_key(key)
         if await self._head(name):
             raise BlobExists(f"blob {key} exists already")
-        digest = hashlib.sha256()
-        checksum = 0
-        size = 0
+        tally = _Tally(max_bytes)
         buffer = bytearray()
         upload_id: str | None = None
         parts: list[dict[str, Any]] = []
@@ -343,11 +362,7 @@ class S3BlobStore(BlobStore):
             async for chunk in chunks:
                 if not chunk:
                     continue
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BlobTooLarge(max_bytes)
-                digest.update(chunk)
-                checksum = crc32(chunk, checksum)
+                tally.add(chunk)
                 buffer += chunk
                 while len(buffer) >= self.part_size:
                     if upload_id is None:
@@ -373,7 +388,7 @@ class S3BlobStore(BlobStore):
                 with contextlib.suppress(Exception):
                     await asyncio.to_thread(self._abort, name, upload_id)
             raise
-        return StoredBlob(key=key, size=size, sha256=digest.hexdigest(), crc32=checksum)
+        return tally.stored(key)
 
     async def open(self, key: str, chunk_size: int = DEFAULT_CHUNK) -> AsyncIterator[bytes]:
         name = self.object_key(key)
@@ -383,15 +398,9 @@ class S3BlobStore(BlobStore):
             if _is_missing(exc):
                 raise BlobNotFound(f"no blob {key}") from exc
             raise
-        body = response["Body"]
-        try:
-            while True:
-                chunk = await asyncio.to_thread(body.read, chunk_size)
-                if not chunk:
-                    break
+        async with contextlib.aclosing(_read_chunks(response["Body"], chunk_size)) as chunks:
+            async for chunk in chunks:  # closed as soon as the reader stops, not at garbage collection
                 yield chunk
-        finally:
-            await asyncio.to_thread(body.close)
 
     async def exists(self, key: str) -> bool:
         return await self._head(self.object_key(key))

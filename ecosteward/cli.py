@@ -55,6 +55,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         access_log=False,
         http=JsonErrorH11Protocol,
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        # The gateway keeps idle sockets to subgraphs for a few seconds; with uvicorn's 5 s default the
+        # server could close one just as the gateway reused it ("socket hang up"). Outlive the client.
+        timeout_keep_alive=75,
     )
     return 0
 

@@ -256,6 +256,17 @@ class PublishedPayload(_Payload):
                 )
             PUBLISHED[cls.EVENT] = cls
 
+    @classmethod
+    def from_attributes(cls, source: object, **values: Any) -> Self:
+        """The payload of ``source`` (a row): each field is ``source``'s attribute of the same name,
+        except those given in ``values`` (derived or converted ones)."""
+        return cls(
+            **{
+                f.name: values[f.name] if f.name in values else getattr(source, f.name)
+                for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            }
+        )
+
     @property
     def entity(self) -> str:
         return self.EVENT.split(".", 1)[1]

@@ -148,37 +148,42 @@ def _isoformat(value: Any) -> str:
     return str(value.isoformat())
 
 
-DATE_SCALAR = ScalarDefinition(
-    name="Date",
-    description=(
-        "A calendar date, ISO 8601 extended format `YYYY-MM-DD` (日期); business dates lie between "
-        "2000-01-01 and 2100-12-31 unless configured otherwise."
-    ),
-    specified_by_url=None,
-    serialize=_isoformat,
-    parse_value=parse_date,
-    parse_literal=None,
-    origin=dt.date,
-)
+def _strict_scalar(
+    origin: type, name: str, description: str, serialize: Callable[[Any], str], parse: Callable[[Any], Any]
+) -> ScalarDefinition:
+    """A scalar that parses variables with ``parse`` (literals go through the same path)."""
+    return ScalarDefinition(
+        name=name,
+        description=description,
+        specified_by_url=None,
+        serialize=serialize,
+        parse_value=parse,
+        parse_literal=None,
+        origin=origin,
+    )
 
-DATETIME_SCALAR = ScalarDefinition(
-    name="DateTime",
-    description="A timestamp, ISO 8601 extended format such as `2026-05-01T08:30:00+08:00` (时间).",
-    specified_by_url=None,
-    serialize=_isoformat,
-    parse_value=parse_datetime,
-    parse_literal=None,
-    origin=dt.datetime,
-)
 
-DECIMAL_SCALAR = ScalarDefinition(
-    name="Decimal",
-    description='An exact decimal number as a string such as `"1234.50"` (no exponent) (定点小数).',
-    specified_by_url=None,
-    serialize=str,
-    parse_value=parse_decimal,
-    parse_literal=None,
-    origin=Decimal,
+DATE_SCALAR = _strict_scalar(
+    dt.date,
+    "Date",
+    "A calendar date, ISO 8601 extended format `YYYY-MM-DD` (日期); business dates lie between "
+    "2000-01-01 and 2100-12-31 unless configured otherwise.",
+    _isoformat,
+    parse_date,
+)
+DATETIME_SCALAR = _strict_scalar(
+    dt.datetime,
+    "DateTime",
+    "A timestamp, ISO 8601 extended format such as `2026-05-01T08:30:00+08:00` (时间).",
+    _isoformat,
+    parse_datetime,
+)
+DECIMAL_SCALAR = _strict_scalar(
+    Decimal,
+    "Decimal",
+    'An exact decimal number as a string such as `"1234.50"` (no exponent) (定点小数).',
+    str,
+    parse_decimal,
 )
 
 SCALAR_OVERRIDES: dict[object, Any] = {

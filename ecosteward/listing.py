@@ -86,6 +86,17 @@ async def list_page(
     if filter is not None:
         statement = filter.apply(statement)
     statement = order_by(statement, columns, sort.name, direction, model.id)
+    return await page_of(info, statement, first, after, node)
+
+
+async def page_of(
+    info: Info[Any, Any],
+    statement: sa.Select[Any],
+    first: int | None,
+    after: str | None,
+    node: Callable[[Any], N],
+) -> Connection[N]:
+    """One page of an already filtered and sorted ``statement``, each row mapped by ``node``."""
     async with context_of(info).runtime.sessions() as session:
         rows, page, total = await paginate(session, statement, first, after)
     return connection([node(row) for row in rows], page, total)

@@ -95,6 +95,28 @@ def migrations_dir(service_module_file: str) -> Path:
     return Path(service_module_file).resolve().parent / "migrations"
 
 
+def consuming_service(
+    name: str,
+    app_file: str,
+    metadata: sa.MetaData,
+    tables: PlatformTables,
+    schema: strawberry.federation.Schema,
+    subscriptions: Sequence[Subscription],
+    demo_loader: Callable[[ServiceRuntime], Coroutine[Any, Any, None]],
+) -> ServiceDefinition:
+    """A service with no jobs, start-up steps or routes: its schema, its local copies' subscriptions
+    and its demo data (inspection, appraisal, reporting). ``app_file`` is the service's ``app.py``."""
+    return ServiceDefinition(
+        name=name,
+        metadata=metadata,
+        tables=tables,
+        migrations_dir=migrations_dir(app_file),
+        schema=schema,
+        subscriptions=list(subscriptions),
+        demo_loader=demo_loader,
+    )
+
+
 def build_runtime(definition: ServiceDefinition, settings: Settings | None = None) -> ServiceRuntime:
     settings = settings or load_settings(definition.name)
     engine = create_engine(settings.database_url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 import strawberry
@@ -34,6 +35,19 @@ class SubgraphSchema(strawberry.federation.Schema):
         ]
         if unexpected:
             super().process_errors(unexpected, execution_context)
+
+
+def merged_schema(title: str, *areas: ModuleType) -> strawberry.federation.Schema:
+    """The schema of a service whose areas' ``schema`` modules each give ``Query``, ``Mutation`` and
+    ``TYPES``: root types described "<title> queries." / "<title> mutations.", areas in the given
+    order (``merge_types`` would do the same but drop the descriptions the supergraph carries)."""
+    query = type("Query", tuple(area.Query for area in areas), {})
+    mutation = type("Mutation", tuple(area.Mutation for area in areas), {})
+    return build_schema(
+        strawberry.type(query, description=f"{title} queries."),
+        strawberry.type(mutation, description=f"{title} mutations."),
+        types=[t for area in areas for t in area.TYPES],
+    )
 
 
 def build_schema(

@@ -59,6 +59,9 @@ class HeaderLimitMiddleware:
                     f"The request headers are larger than {self.limit} bytes (请求头过大).",
                     "HEADERS_TOO_LARGE",
                 )
-                await JSONResponse(body, status_code=431)(scope, receive, send)
+                # Close after refusing, as for the h11-level refusal: the client sent something broken.
+                await JSONResponse(body, status_code=431, headers={"connection": "close"})(
+                    scope, receive, send
+                )
                 return
         await self.app(scope, receive, send)

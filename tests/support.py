@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
 import urllib.error
 import urllib.request
+import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.config import REPO_ROOT
+from ecosteward.db import create_engine, session_factory
 from ecosteward.demo import DEMO_PASSWORD
-from ecosteward.devstack.components import Ports, password_token, start_nats
+from ecosteward.devstack.components import Ports, create_databases, password_token, start_nats
 
 WORK_DIR = Path(os.environ.get("ECOSTEWARD_TEST_DIR", str(REPO_ROOT / ".data" / "test"))).resolve()
 TEST_PORTS = Ports(
@@ -48,6 +54,21 @@ class Infra:
 
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
         return password_token(self.keycloak_url, username, password)
+
+    @contextlib.asynccontextmanager
+    async def fresh_database(
+        self, prefix: str, metadata: sa.MetaData
+    ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+        """A new PostgreSQL database ``<prefix>_<random>`` with ``metadata``'s tables created."""
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        await create_databases(self.ports.postgres, [name])
+        engine = create_engine(self.pg_url(name))
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        try:
+            yield session_factory(engine)
+        finally:
+            await engine.dispose()
 
 
 def restart_nats(infra: Infra) -> None:

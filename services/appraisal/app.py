@@ -6,19 +6,12 @@ Every area's subscriptions, jobs and routes are listed here explicitly (no disco
 from __future__ import annotations
 
 from ecosteward.app import service_app
-from ecosteward.runtime import ServiceDefinition, migrations_dir
+from ecosteward.runtime import consuming_service
 from services.appraisal import copies, demo
 from services.appraisal.models import TABLES, Base
 from services.appraisal.schema import schema
 
-definition = ServiceDefinition(
-    name="appraisal",
-    metadata=Base.metadata,
-    tables=TABLES,
-    migrations_dir=migrations_dir(__file__),
-    schema=schema,
-    subscriptions=[*copies.SUBSCRIPTIONS],
-    periodic_jobs=[],
-    demo_loader=demo.load,
+definition = consuming_service(
+    "appraisal", __file__, Base.metadata, TABLES, schema, copies.SUBSCRIPTIONS, demo.load
 )
 app = service_app(definition)

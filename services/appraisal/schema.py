@@ -1,25 +1,12 @@
 """The appraisal service's GraphQL schema: every area's Query and Mutation fragments, merged.
 
-A new area adds its fragment as one more base class and its TYPES to the list (``merge_types``
-would do the same but drop the descriptions the supergraph carries).
+A new area adds its schema module to ``merged_schema`` (after the existing ones: order is the
+supergraph's field order).
 """
 
 from __future__ import annotations
 
-import strawberry
-
-from ecosteward.schema import build_schema
+from ecosteward.schema import merged_schema
 from services.appraisal.appraisals import schema as appraisals
 
-
-@strawberry.type(description="Appraisal queries.")
-class Query(appraisals.Query):
-    pass
-
-
-@strawberry.type(description="Appraisal mutations.")
-class Mutation(appraisals.Mutation):
-    pass
-
-
-schema = build_schema(Query, Mutation, types=[*appraisals.TYPES])
+schema = merged_schema("Appraisal", appraisals)

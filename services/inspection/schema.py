@@ -1,25 +1,12 @@
 """The inspection service's GraphQL schema: every area's Query and Mutation fragments, merged.
 
-A new area adds its fragment as one more base class and its TYPES to the list (``merge_types``
-would do the same but drop the descriptions the supergraph carries).
+A new area adds its schema module to ``merged_schema`` (after the existing ones: order is the
+supergraph's field order).
 """
 
 from __future__ import annotations
 
-import strawberry
-
-from ecosteward.schema import build_schema
+from ecosteward.schema import merged_schema
 from services.inspection.visits import schema as visits
 
-
-@strawberry.type(description="Inspection queries.")
-class Query(visits.Query):
-    pass
-
-
-@strawberry.type(description="Inspection mutations.")
-class Mutation(visits.Mutation):
-    pass
-
-
-schema = build_schema(Query, Mutation, types=[*visits.TYPES])
+schema = merged_schema("Inspection", visits)

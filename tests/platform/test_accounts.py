@@ -32,7 +32,7 @@ from ecosteward.accounts import (
     sync_pending,
 )
 from ecosteward.db import create_engine, service_metadata, session_factory, transaction, utcnow
-from ecosteward.devstack.components import create_databases, password_token
+from ecosteward.devstack.components import password_token
 from tests.support import Infra
 
 METADATA = service_metadata()
@@ -48,13 +48,8 @@ def _provisioner(url: str) -> KeycloakProvisioner:
 
 @pytest.fixture
 async def sessions(infra: Infra) -> AsyncIterator[Factory]:
-    name = f"accounts_{uuid.uuid4().hex[:8]}"
-    await create_databases(infra.ports.postgres, [name])
-    engine = create_engine(infra.pg_url(name))
-    async with engine.begin() as conn:
-        await conn.run_sync(METADATA.create_all)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with infra.fresh_database("accounts", METADATA) as sessions:
+        yield sessions
 
 
 @pytest.fixture

@@ -16,8 +16,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ecosteward.bus import EventBus
 from ecosteward.consumer import ConsumerRunner, Subscription
-from ecosteward.db import TYPE_ANNOTATION_MAP, create_engine, service_metadata, session_factory
-from ecosteward.devstack.components import create_databases
+from ecosteward.db import TYPE_ANNOTATION_MAP, service_metadata
 from ecosteward.events import EventEnvelope
 from ecosteward.outbox import OutboxRelay, UnitOfWork, platform_tables, unit_of_work
 from tests.support import Infra
@@ -47,13 +46,8 @@ class AppliedRow(Base):
 
 @pytest.fixture
 async def sessions(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    name = f"platform_{uuid.uuid4().hex[:8]}"
-    await create_databases(infra.ports.postgres, [name])
-    engine = create_engine(infra.pg_url(name))
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with infra.fresh_database("platform", Base.metadata) as sessions:
+        yield sessions
 
 
 @pytest.fixture

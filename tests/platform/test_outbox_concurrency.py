@@ -51,13 +51,8 @@ EVENTS_PER_WRITER = 3
 
 @pytest.fixture
 async def pg_sessions(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    name = f"outbox_{uuid.uuid4().hex[:8]}"
-    await create_databases(infra.ports.postgres, [name])
-    engine = create_engine(infra.pg_url(name))
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with infra.fresh_database("outbox", Base.metadata) as sessions:
+        yield sessions
 
 
 @pytest.fixture

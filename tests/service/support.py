@@ -7,7 +7,7 @@ prove the migrations and the models agree. Events stay in the outbox, where a te
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ecosteward.config import REPO_ROOT
 from ecosteward.db import create_engine, run_migrations, session_factory
+from ecosteward.errors import AppError
+from ecosteward.identity import Principal, Role
 from ecosteward.outbox import PlatformTables, UnitOfWork, unit_of_work
 
 
@@ -52,3 +54,21 @@ async def service_db(service: str, tables: PlatformTables, directory: Path) -> A
         yield ServiceDb(service, engine, session_factory(engine), tables)
     finally:
         await engine.dispose()
+
+
+def code_of(error: AppError) -> str:
+    """The ``extensions.code`` a refused use case answers with."""
+    return str(error.extensions["code"])
+
+
+async def allowed(
+    operation: Callable[[], Awaitable[object]], actor: Principal, roles: tuple[Role, ...]
+) -> bool:
+    """Whether ``operation`` succeeds for ``actor``, the role check of the GraphQL field included."""
+    if not actor.has_role(*roles):
+        return False
+    try:
+        await operation()
+    except AppError:
+        return False
+    return True

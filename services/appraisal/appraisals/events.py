@@ -34,12 +34,6 @@ class AppraisalChanged(PublishedPayload):
 
     @classmethod
     def of(cls, row: AppraisalRow) -> AppraisalChanged:
-        return cls(
-            id=row.id,
-            contract_id=row.contract_id,
-            agency_id=row.agency_id,
-            jurisdiction_id=row.jurisdiction_id,
-            period=row.period,
-            total_score=tenths_to_score(row.total_score_tenths),
-            status=str(row.status),
+        return cls.from_attributes(
+            row, total_score=tenths_to_score(row.total_score_tenths), status=str(row.status)
         )

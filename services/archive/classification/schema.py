@@ -22,7 +22,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.graphql import Connection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, context_of, roles
+from ecosteward.listing import page_of
 from ecosteward.repository import parse_id
 from services.archive.access import check_visible, enterprise_not_found, load_visible_enterprise
 from services.archive.classification import domain, service
@@ -681,9 +682,7 @@ class Query:
             .where(ClassificationChangeRow.enterprise_id == row.id)
             .order_by(ClassificationChangeRow.changed_at.desc(), ClassificationChangeRow.id.asc())
         )
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([ClassificationChange.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, ClassificationChange.from_row)
 
     @strawberry.field(description="A source's dated facts, newest first (withdrawn ones on request).")
     async def enterprise_facts(
@@ -722,9 +721,7 @@ class Query:
         stmt = stmt.order_by(
             EnterpriseFactRow.occurred_on.desc(), EnterpriseFactRow.recorded_at.desc(), EnterpriseFactRow.id
         )
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([EnterpriseFact.from_row(r, today) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, lambda r: EnterpriseFact.from_row(r, today))
 
     @strawberry.field(description="A source's current risk labels (null: never labelled).")
     async def risk_labels(self, info: Info, enterprise_id: EnterpriseIdArg) -> RiskLabels | None:
@@ -741,9 +738,7 @@ class Query:
             .where(RiskLabelChangeRow.enterprise_id == row.id)
             .order_by(RiskLabelChangeRow.changed_at.desc(), RiskLabelChangeRow.id.asc())
         )
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([RiskLabelChange.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, RiskLabelChange.from_row)
 
 
 @strawberry.type(description="Archive mutations: classification facts and risk labels.")

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -368,44 +369,37 @@ async def get_version(session: AsyncSession, version_id: uuid.UUID) -> DocumentV
     return row
 
 
+_ItemRow = TypeVar("_ItemRow", DocumentVersionRow, ArchiveItemRow)
+
+
 async def current_versions_of(
     session: AsyncSession, enterprise_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, DocumentVersionRow]]:
     """The current (live) version of each item, per enterprise (the latest when several are live)."""
-    rows = (
-        (
-            await session.execute(
-                sa.select(DocumentVersionRow)
-                .where(
-                    DocumentVersionRow.enterprise_id.in_(list(enterprise_ids)),
-                    DocumentVersionRow.superseded_at.is_(None),
-                    DocumentVersionRow.withdrawn_at.is_(None),
-                )
-                .order_by(DocumentVersionRow.version)
-            )
+    rows = await session.scalars(
+        sa.select(DocumentVersionRow)
+        .where(
+            DocumentVersionRow.enterprise_id.in_(list(enterprise_ids)),
+            DocumentVersionRow.superseded_at.is_(None),
+            DocumentVersionRow.withdrawn_at.is_(None),
         )
-        .scalars()
-        .all()
+        .order_by(DocumentVersionRow.version)
     )
-    found: dict[uuid.UUID, dict[str, DocumentVersionRow]] = defaultdict(dict)
-    for row in rows:
-        found[row.enterprise_id][row.item_code] = row
-    return found
+    return _per_enterprise_and_item(rows)
 
 
 async def item_states_of(
     session: AsyncSession, enterprise_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, ArchiveItemRow]]:
-    rows = (
-        (
-            await session.execute(
-                sa.select(ArchiveItemRow).where(ArchiveItemRow.enterprise_id.in_(list(enterprise_ids)))
-            )
-        )
-        .scalars()
-        .all()
+    rows = await session.scalars(
+        sa.select(ArchiveItemRow).where(ArchiveItemRow.enterprise_id.in_(list(enterprise_ids)))
     )
-    found: dict[uuid.UUID, dict[str, ArchiveItemRow]] = defaultdict(dict)
+    return _per_enterprise_and_item(rows)
+
+
+def _per_enterprise_and_item(rows: Iterable[_ItemRow]) -> dict[uuid.UUID, dict[str, _ItemRow]]:
+    """``rows`` by enterprise, then by item code (a later row of the same item wins)."""
+    found: dict[uuid.UUID, dict[str, _ItemRow]] = defaultdict(dict)
     for row in rows:
         found[row.enterprise_id][row.item_code] = row
     return found

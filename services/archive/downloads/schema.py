@@ -10,7 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput
-from ecosteward.graphql import Connection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, context_of, roles
+from ecosteward.listing import page_of
 from ecosteward.repository import parse_id
 from services.archive import access
 from services.archive.downloads import service
@@ -136,9 +137,7 @@ class Query:
             if since is not None and until is not None and until < since:
                 raise BadUserInput("`to` is before `from` (结束时间早于开始时间).", field="to")
         stmt = service.log_statement(ctx.user, scope, enterprise_id, requested_by, since, until)
-        async with ctx.runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([ArchiveDownload.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, ArchiveDownload.from_row)
 
 
 @strawberry.type(description="Archive downloads: request a link.")

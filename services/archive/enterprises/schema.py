@@ -12,8 +12,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
+from ecosteward.listing import page_of
 from ecosteward.references import Jurisdiction
 from ecosteward.repository import children, parse_id
 from services.archive import access
@@ -256,9 +257,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[Enterprise]:
         stmt = queries.sorted_statement(await _visible_statement(info, filter), sort.value, direction)
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([Enterprise.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, Enterprise.from_row)
 
     @strawberry.field(
         description=f"Sources with a position for the map (filters as for `enterprises`, at most "

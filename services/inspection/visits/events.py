@@ -32,14 +32,7 @@ class InspectionChanged(PublishedPayload):
 
     @classmethod
     def of(cls, row: InspectionRow) -> InspectionChanged:
-        return cls(
-            id=row.id,
-            enterprise_id=row.enterprise_id,
-            agency_id=row.agency_id,
-            jurisdiction_id=row.jurisdiction_id,
-            inspector_username=row.inspector_username,
-            visited_on=row.visited_on,
-        )
+        return cls.from_attributes(row)
 
 
 @dataclass(frozen=True)
@@ -61,13 +54,4 @@ class FindingChanged(PublishedPayload):
 
     @classmethod
     def of(cls, row: FindingRow) -> FindingChanged:
-        return cls(
-            id=row.id,
-            inspection_id=row.inspection_id,
-            enterprise_id=row.enterprise_id,
-            agency_id=row.agency_id,
-            jurisdiction_id=row.jurisdiction_id,
-            category=row.category,
-            handling_class=row.handling_class,
-            deadline=row.deadline,
-        )
+        return cls.from_attributes(row)

@@ -11,8 +11,9 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
+from ecosteward.listing import page_of
 from ecosteward.repository import children, contains, live, order_by, parse_id
 from services.registry import access
 from services.registry.agencies import domain, service
@@ -262,9 +263,7 @@ class Query:
                 )
         columns = {"NAME": AgencyRow.name, "STATUS_CHANGED_AT": AgencyRow.status_changed_at}
         stmt = order_by(stmt, columns, sort.value, direction, AgencyRow.id)
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([Agency.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, Agency.from_row)
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from strawberry.types import Info
 from ecosteward.clock import china_today
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.identity import Role
+from ecosteward.listing import page_of
 from ecosteward.repository import children, contains, live, load_live, order_by, parse_id
 from ecosteward.workdays import WorkdayCalendar
 from services.registry import access
@@ -408,9 +409,7 @@ class Query:
             "PRICE": ServiceContractRow.price,
         }
         stmt = order_by(stmt, columns, sort.value, direction, ServiceContractRow.id)
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([ServiceContract.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, ServiceContract.from_row)
 
     @strawberry.field(
         description="The filings inbox: the bureau sees all, a town its own, an agency its contracts'.",

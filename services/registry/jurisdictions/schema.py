@@ -8,8 +8,9 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
+from ecosteward.listing import page_of
 from ecosteward.repository import contains, live, order_by
 from services.registry import access
 from services.registry.jurisdictions import domain, service
@@ -107,9 +108,7 @@ class Query:
             direction,
             JurisdictionRow.id,
         )
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([Jurisdiction.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, Jurisdiction.from_row)
 
 
 @strawberry.type

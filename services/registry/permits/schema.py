@@ -9,7 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.graphql import Connection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, context_of, roles
+from ecosteward.listing import page_of
 from ecosteward.repository import live, load_live, parse_id
 from services.registry import access
 from services.registry.jurisdictions.models import JurisdictionRow
@@ -123,9 +124,7 @@ class Query:
                     WorkPermitRow.revoked_at.is_(None),
                 )
         stmt = stmt.order_by(WorkPermitRow.valid_from.desc(), WorkPermitRow.id)
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([WorkPermit.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, WorkPermit.from_row)
 
     @strawberry.field(
         description="Does this staff member hold a valid work permit on that day (default: today)?",

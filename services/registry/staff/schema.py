@@ -11,7 +11,8 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
+from ecosteward.graphql import Connection, SortDirection, context_of, roles
+from ecosteward.listing import page_of
 from ecosteward.repository import children, contains, live, load_live, order_by, parse_id
 from services.registry import access
 from services.registry.agencies.models import AgencyRow
@@ -222,9 +223,7 @@ class Query:
                     sa.or_(contains(StaffRow.name, filter.search), contains(StaffRow.username, filter.search))
                 )
         stmt = order_by(stmt, {"NAME": StaffRow.name}, "NAME", direction, StaffRow.id)
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection([Staff.from_row(r) for r in rows], page, total)
+        return await page_of(info, stmt, first, after, Staff.from_row)
 
 
 @strawberry.type

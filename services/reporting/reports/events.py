@@ -34,13 +34,4 @@ class ReportChanged(PublishedPayload):
 
     @classmethod
     def of(cls, row: ReportRow) -> ReportChanged:
-        return cls(
-            id=row.id,
-            jurisdiction_id=row.jurisdiction_id,
-            kind=row.kind,
-            year=row.year,
-            quarter=row.quarter,
-            period=row.period,
-            submitted_at=row.submitted_at,
-            due_on=due_date(row.kind, row.year, row.quarter),
-        )
+        return cls.from_attributes(row, due_on=due_date(row.kind, row.year, row.quarter))

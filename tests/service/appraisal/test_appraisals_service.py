@@ -7,7 +7,7 @@ that change nothing. Ends with the service's access table: role × operation × 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from services.appraisal.appraisals import service
 from services.appraisal.appraisals.models import AppraisalRow
 from services.appraisal.base import TABLES
 from services.appraisal.copies import KnownContractRow
-from tests.service.support import ServiceDb, service_db
+from tests.service.support import ServiceDb, allowed, code_of, service_db
 
 CONTRACT = uuid.UUID(int=1)
 TOWN, OTHER_TOWN = uuid.UUID(int=11), uuid.UUID(int=12)
@@ -63,10 +63,6 @@ async def rows(db: ServiceDb) -> list[tuple[str, int, str]]:
             sa.select(AppraisalRow.period, AppraisalRow.total_score_tenths, AppraisalRow.status)
         )
         return [tuple(r) for r in result.all()]  # type: ignore[misc]
-
-
-def code_of(error: AppError) -> str:
-    return str(error.extensions["code"])
 
 
 async def test_create_takes_agency_and_jurisdiction_from_the_contract_and_publishes_the_draft(
@@ -163,19 +159,6 @@ CASES: dict[tuple[str, str], tuple[bool, bool, bool]] = {
     ("town", OTHER): (False, False, False),
     ("enterprise", OWN): (False, False, False),
 }
-
-
-async def allowed(
-    operation: Callable[[], Awaitable[object]], actor: Principal, roles: tuple[Role, ...]
-) -> bool:
-    """Whether ``operation`` succeeds for ``actor``, the role check of the GraphQL field included."""
-    if not actor.has_role(*roles):
-        return False
-    try:
-        await operation()
-    except AppError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize(("who", "side"), list(CASES))

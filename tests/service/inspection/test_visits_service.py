@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ from services.inspection.copies import (
 )
 from services.inspection.visits import service
 from services.inspection.visits.models import FindingRow, InspectionRow
-from tests.service.support import ServiceDb, service_db
+from tests.service.support import ServiceDb, allowed, code_of, service_db
 
 TODAY = dt.date(2026, 5, 20)
 VISIT = dt.date(2026, 5, 18)
@@ -112,10 +112,6 @@ async def find(db: ServiceDb, actor: Principal, inspection_id: uuid.UUID, **chan
     values.update(changes)
     async with db.unit_of_work() as uow:
         return await service.record_finding(uow, actor, **values)
-
-
-def code_of(error: AppError) -> str:
-    return str(error.extensions["code"])
 
 
 # ------------------------------------------------------------------------------------------ record_inspection
@@ -271,19 +267,6 @@ CASES: dict[tuple[str, str], tuple[bool, bool, bool]] = {
     ("enterprise", OWN): (True, False, False),
     ("enterprise", OTHER): (False, False, False),
 }
-
-
-async def allowed(
-    operation: Callable[[], Awaitable[object]], actor: Principal, roles: tuple[Role, ...]
-) -> bool:
-    """Whether ``operation`` succeeds for ``actor``, the role check of the GraphQL field included."""
-    if not actor.has_role(*roles):
-        return False
-    try:
-        await operation()
-    except AppError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize(("who", "side"), list(CASES))

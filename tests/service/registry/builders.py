@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from ecosteward.outbox import UnitOfWork
 from services.registry.agencies import service as agencies
 from services.registry.agencies.domain import AgencyStatus
+from services.registry.agencies.models import AgencyRow
 from services.registry.jurisdictions import service as jurisdictions
 from services.registry.jurisdictions.domain import JurisdictionKind
 from services.registry.staff import service as staff_files
@@ -30,19 +32,23 @@ async def make_town(db: ServiceDb, code: str = "310115125") -> uuid.UUID:
     return row.id
 
 
+async def register(
+    uow: UnitOfWork, name: str, credit_code: str, admin_username: str, admin_email: str
+) -> AgencyRow:
+    """An agency's application, registered by the bureau (no Keycloak here)."""
+    return await agencies.register_agency(
+        uow,
+        BUREAU,
+        agencies.AgencyInput(
+            name=name, credit_code=credit_code, admin_username=admin_username, admin_email=admin_email
+        ),
+        check_keycloak=False,
+    )
+
+
 async def make_agency(db: ServiceDb, admit: bool = True) -> tuple[uuid.UUID, list[uuid.UUID]]:
     async with db.unit_of_work() as uow:
-        agency = await agencies.register_agency(
-            uow,
-            BUREAU,
-            agencies.AgencyInput(
-                name="绿管家",
-                credit_code="91310115MA1H7GXQ2B",
-                admin_username="green-admin",
-                admin_email="admin@example.com",
-            ),
-            check_keycloak=False,
-        )
+        agency = await register(uow, "绿管家", "91310115MA1H7GXQ2B", "green-admin", "admin@example.com")
         staff = []
         for k, (title, professional, manager) in enumerate(STAFF):
             member = await staff_files.add_staff(

@@ -8,7 +8,7 @@ from ecosteward.errors import ValidationFailed
 from services.registry.agencies import service as agencies
 from services.registry.agencies.domain import AgencyStatus
 from services.registry.agencies.models import AgencyRow
-from tests.service.registry.builders import TODAY, make_agency
+from tests.service.registry.builders import TODAY, make_agency, register
 from tests.service.registry.conftest import BUREAU
 from tests.service.support import ServiceDb
 
@@ -24,17 +24,7 @@ async def test_register_admit_and_refuse_agencies(db: ServiceDb) -> None:
     assert admitted["data"]["from_status"] == "APPLIED" and admitted["data"]["reason"] == ""
 
     async with db.unit_of_work() as uow:
-        lonely = await agencies.register_agency(
-            uow,
-            BUREAU,
-            agencies.AgencyInput(
-                name="孤单",
-                credit_code="91350100M000100Y43",
-                admin_username="lonely",
-                admin_email="l@example.com",
-            ),
-            check_keycloak=False,
-        )
+        lonely = await register(uow, "孤单", "91350100M000100Y43", "lonely", "l@example.com")
     with pytest.raises(ValidationFailed) as refused:
         async with db.unit_of_work() as uow:
             await agencies.change_agency_status(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from services.reporting.base import TABLES
 from services.reporting.copies import KnownJurisdictionRow
 from services.reporting.reports import service
 from services.reporting.reports.models import ReportRow
-from tests.service.support import ServiceDb, service_db
+from tests.service.support import ServiceDb, allowed, code_of, service_db
 
 TOWN, OTHER_TOWN = uuid.UUID(int=11), uuid.UUID(int=12)
 TODAY = dt.date(2026, 10, 8)
@@ -69,10 +69,6 @@ async def submit(db: ServiceDb, actor: Principal = TOWN_OFFICER, **changes: Any)
 async def count(db: ServiceDb) -> int:
     async with db.sessions() as session:
         return int(await session.scalar(sa.select(sa.func.count()).select_from(ReportRow)) or 0)
-
-
-def code_of(error: AppError) -> str:
-    return str(error.extensions["code"])
 
 
 async def test_a_town_submits_its_quarterly_report_and_the_event_carries_it(db: ServiceDb) -> None:
@@ -158,19 +154,6 @@ CASES: dict[tuple[str, str], tuple[bool, bool]] = {
     ("procurement", OWN): (False, False),
     ("enterprise", OWN): (False, False),
 }
-
-
-async def allowed(
-    operation: Callable[[], Awaitable[object]], actor: Principal, roles: tuple[Role, ...]
-) -> bool:
-    """Whether ``operation`` succeeds for ``actor``, the role check of the GraphQL field included."""
-    if not actor.has_role(*roles):
-        return False
-    try:
-        await operation()
-    except AppError:
-        return False
-    return True
 
 
 @pytest.mark.parametrize(("who", "side"), list(CASES))
