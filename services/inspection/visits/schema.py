@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
@@ -106,20 +107,7 @@ class Enterprise:
         after: str | None = None,
     ) -> Connection[Inspection]:
         where = [InspectionRow.enterprise_id == parse_id(self.id, "Enterprise")]
-        caller_scope = access.data_scope(context_of(info).user)
-        return await list_page(
-            info,
-            InspectionRow,
-            caller_scope,
-            filter,
-            INSPECTION_SORT_COLUMNS,
-            sort,
-            direction,
-            first,
-            after,
-            Inspection.from_row,
-            where,
-        )
+        return await _inspection_page(info, filter, sort, direction, first, after, where)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Enterprise:
@@ -374,6 +362,32 @@ FINDING_SORT_COLUMNS = {
 # ------------------------------------------------------------------------------------------ root
 
 
+async def _inspection_page(
+    info: Info,
+    filter: InspectionFilter | None,
+    sort: InspectionSortField,
+    direction: SortDirection,
+    first: int | None,
+    after: str | None,
+    where: Sequence[Any] = (),
+) -> Connection[Inspection]:
+    """One page of the inspections in the caller's scope (the root list and ``Enterprise.inspections``)."""
+    caller_scope = access.data_scope(context_of(info).user)
+    return await list_page(
+        info,
+        InspectionRow,
+        caller_scope,
+        filter,
+        INSPECTION_SORT_COLUMNS,
+        sort,
+        direction,
+        first,
+        after,
+        Inspection.from_row,
+        where,
+    )
+
+
 @strawberry.type(description="Visit queries (merged into the service's Query).")
 class Query:
     @strawberry.field(description="One inspection by id (within your scope).")
@@ -394,19 +408,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Inspection]:
-        caller_scope = access.data_scope(context_of(info).user)
-        return await list_page(
-            info,
-            InspectionRow,
-            caller_scope,
-            filter,
-            INSPECTION_SORT_COLUMNS,
-            sort,
-            direction,
-            first,
-            after,
-            Inspection.from_row,
-        )
+        return await _inspection_page(info, filter, sort, direction, first, after)
 
     @strawberry.field(description="One finding by id (within your scope).")
     async def finding(self, info: Info, id: strawberry.ID) -> Finding:
