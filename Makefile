@@ -17,17 +17,20 @@ test: bootstrap
 lint: bootstrap
 	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
-## Regenerate the subgraph SDL files and the committed supergraph.
+## Regenerate the committed supergraph from the subgraphs' SDL (exported into the ignored .cache/subgraphs).
 supergraph: bootstrap
-	@$(PY) -m ecosteward.cli export-sdl
-	@cd gateway && npm run --silent compose
+	@$(PY) -m ecosteward.cli export-sdl --out .cache/subgraphs
+	@cd gateway && SUBGRAPHS_DIR=../.cache/subgraphs npm run --silent compose
 
 ## Record the published event schemas (new fields, new versions) in tests/contracts/event_schemas.json.
 event-schemas: bootstrap
 	@$(PY) -m tests.contracts.snapshot
 
+## Print the benchmarks' figures (wrk is installed here, not by bootstrap). One benchmark with options:
+## make bench BENCH="load --db postgres --duration 30"   (python -m bench load --help)
 bench: bootstrap
-	@$(PY) -m bench
+	@bash scripts/bench-tools.sh
+	@$(PY) -m bench $(BENCH)
 
 clean:
 	rm -rf .data

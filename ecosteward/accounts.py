@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from keycloak import KeycloakAdmin, KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakConnectionError, KeycloakError, KeycloakGetError
 from prometheus_client import Gauge
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.config import KeycloakAdminSettings
@@ -137,8 +138,9 @@ def _later(now: dt.datetime, previous: dt.datetime | None) -> dt.datetime:
 async def request_account(session: AsyncSession, table: sa.Table, spec: AccountSpec) -> None:
     """Record ``spec`` as the desired account (insert or replace), to be applied by the sync job.
 
-    Runs inside the caller's transaction (e.g. a consumer's unit of work). Two transactions creating
-    the same new username at once collide on the primary key and one rolls back (and is redelivered).
+    Runs inside the caller's transaction (e.g. a consumer's unit of work) and is idempotent: two
+    transactions asking for the same new username at once (the agency and the staff consumers on an
+    admission) both succeed, the later one replacing the desired state.
     """
     now = utcnow()
     desired = {
@@ -152,38 +154,47 @@ async def request_account(session: AsyncSession, table: sa.Table, spec: AccountS
         "status": PENDING,
         "next_attempt_at": now,
     }
-    current = (
-        await session.execute(sa.select(table.c.updated_at).where(table.c.username == spec.username))
-    ).first()
+    current = await _version(session, table, spec.username)
     if current is None:
-        await session.execute(
-            table.insert().values(
-                username=spec.username, attempts=0, created_at=now, updated_at=now, **desired
-            )
+        insert = _insert_if_absent(session, table).values(
+            username=spec.username, attempts=0, created_at=now, updated_at=now, **desired
         )
-    else:
-        await session.execute(
-            table.update()
-            .where(table.c.username == spec.username)
-            .values(updated_at=_later(now, current.updated_at), **desired)
-        )
+        if (await session.execute(insert)).rowcount:  # type: ignore[attr-defined]
+            return
+        # Another transaction created the row after the look-up (and committed): replace its state.
+        current = await _version(session, table, spec.username)
+    await session.execute(
+        table.update()
+        .where(table.c.username == spec.username)
+        .values(updated_at=_later(now, current), **desired)
+    )
+
+
+async def _version(session: AsyncSession, table: sa.Table, username: str) -> dt.datetime | None:
+    """The row's ``updated_at`` (the desired state's version); None when there is no row."""
+    return cast(
+        "dt.datetime | None",
+        await session.scalar(sa.select(table.c.updated_at).where(table.c.username == username)),
+    )
+
+
+def _insert_if_absent(session: AsyncSession, table: sa.Table) -> Any:
+    """``INSERT … ON CONFLICT (username) DO NOTHING`` in the session's dialect."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.username])
 
 
 async def request_disable(session: AsyncSession, table: sa.Table, username: str) -> None:
     """Desire the account disabled (kept, not deleted); a no-op for an unknown username."""
     username = username.strip().lower()
-    current = (
-        await session.execute(sa.select(table.c.updated_at).where(table.c.username == username))
-    ).first()
+    current = await _version(session, table, username)
     if current is None:
         return
     now = utcnow()
     await session.execute(
         table.update()
         .where(table.c.username == username)
-        .values(
-            enabled=False, status=PENDING, next_attempt_at=now, updated_at=_later(now, current.updated_at)
-        )
+        .values(enabled=False, status=PENDING, next_attempt_at=now, updated_at=_later(now, current))
     )
 
 

@@ -3,6 +3,10 @@
 Tokens are verified locally: signature against the realm's JWKS (fetched with python-keycloak,
 cached, refreshed when a token names an unknown key id — key rotation), issuer, audience and
 expiry. Keycloak is never called per request.
+
+A verified token's claims are kept (keyed by the raw token, bounded LRU) until its ``exp`` and for as
+long as its signing key is in the key set, so a token seen again skips the signature check. The
+caller's revocation check (``ecosteward.revocation``) still runs on every request.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import base64
 import json
 import logging
 import time
+from collections import OrderedDict
 from typing import Any
 
 from jwcrypto import jwk
@@ -49,14 +54,19 @@ def _token_header(token: str) -> dict[str, Any]:
     return header
 
 
+TOKEN_CACHE_SIZE = 4096
+"""Verified tokens each process remembers (a Keycloak access token is 1-2 KB: a few MB at most)."""
+
+
 class TokenVerifier:
-    """Verifies Keycloak access tokens against a cached JWKS."""
+    """Verifies Keycloak access tokens against a cached JWKS; remembers the tokens it verified."""
 
     def __init__(
         self,
         settings: Settings,
         leeway_seconds: int = 5,
         min_refresh_seconds: float = 30.0,
+        cache_size: int = TOKEN_CACHE_SIZE,
     ) -> None:
         self._openid = KeycloakOpenID(
             server_url=settings.keycloak_url + "/",
@@ -73,6 +83,10 @@ class TokenVerifier:
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
         self.jwks_fetches = 0
+        self._verified: OrderedDict[str, tuple[dict[str, Any], int, str]] = OrderedDict()
+        """raw token → (claims, exp, kid), least recently used first."""
+        self._cache_size = cache_size
+        self.signature_checks = 0
 
     async def _refresh(self, force: bool) -> None:
         async with self._lock:
@@ -104,8 +118,32 @@ class TokenVerifier:
             self._keys, self._key_ids, self._fetched_at = keys, ids, now
             self.jwks_fetches += 1
 
+    def _remembered(self, token: str) -> dict[str, Any] | None:
+        """The claims of a token verified before, while it has not expired and its key is still known."""
+        entry = self._verified.get(token)
+        if entry is None:
+            return None
+        claims, expires, kid = entry
+        # jwcrypto's rule: expired once exp < now - leeway
+        if expires < int(time.time()) - self._leeway or kid not in self._key_ids:
+            del self._verified[token]
+            return None  # verified again in full: the answer (TOKEN_EXPIRED, unknown key) is the usual one
+        self._verified.move_to_end(token)
+        return dict(claims)
+
+    def _remember(self, token: str, claims: dict[str, Any], kid: str) -> None:
+        expires = claims.get("exp")
+        if not isinstance(expires, int) or isinstance(expires, bool):
+            return  # never cache a token without an expiry
+        self._verified[token] = (dict(claims), expires, kid)
+        while len(self._verified) > self._cache_size:
+            self._verified.popitem(last=False)
+
     async def verify(self, token: str) -> dict[str, Any]:
         """Return the verified claims or raise :class:`Unauthenticated`."""
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
         header = _token_header(token)
         kid = header.get("kid")
         if self._keys is None:
@@ -119,6 +157,7 @@ class TokenVerifier:
                 reason=TOKEN_INVALID,
                 detail="unknown_key",
             )
+        self.signature_checks += 1
         try:
             claims = self._openid.decode_token(
                 token,
@@ -156,6 +195,7 @@ class TokenVerifier:
             raise Unauthenticated(
                 "Only access tokens are accepted (需要访问令牌).", reason=TOKEN_INVALID, detail="type"
             )
+        self._remember(token, claims, kid)
         return claims
 
     async def principal(self, authorization: str | None) -> Principal:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import os
 import sys
 import tempfile
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ecosteward import SERVICES
 from ecosteward.config import REPO_ROOT, environment
@@ -36,28 +37,54 @@ def service_commands() -> dict[str, EntryPoint]:
     return {ep.name: ep for ep in entry_points(group=COMMAND_GROUP)}
 
 
+def serve_options() -> dict[str, Any]:
+    """uvicorn's settings for a service: the C HTTP parser (httptools) and uvloop (not on Windows).
+
+    Malformed requests and headers over 64 KiB get coded JSON refusals (``ecosteward.server``).
+    """
+    from ecosteward.server import JsonErrorHttpToolsProtocol
+
+    options: dict[str, Any] = {
+        "log_config": None,
+        "access_log": False,
+        # The gateway keeps idle sockets to subgraphs for a few seconds; with uvicorn's 5 s default the
+        # server could close one just as the gateway reused it ("socket hang up"). Outlive the client.
+        "timeout_keep_alive": 75,
+        "http": JsonErrorHttpToolsProtocol,
+        # uvloop is not built for Windows (pyproject's marker): the standard loop there.
+        "loop": "uvloop" if importlib.util.find_spec("uvloop") is not None else "asyncio",
+    }
+    return options
+
+
+def worker_count(database_url: str, configured: int) -> int:
+    """Processes serving one service: ``ECOSTEWARD_WORKERS`` on PostgreSQL (default 1; the number of
+    cores for throughput). All serve requests and relay the outbox; one, the leader, consumes and runs
+    the periodic jobs (``ecosteward.leader``); revocations reach every process at the consumer's commit
+    (``NOTIFY``). The embedded default (SQLite, one writer at a time) runs one process whatever is set.
+    """
+    if not database_url.startswith("postgresql"):
+        return 1
+    return max(1, configured)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ecosteward.config import load_settings
-    from ecosteward.server import MAX_HEADER_BYTES, JsonErrorH11Protocol
 
     if args.port:
         # The app reads its own port from the settings (e.g. to build download links).
         os.environ[f"ECOSTEWARD_{args.service.upper()}_PORT"] = str(args.port)
     settings = load_settings(args.service)
+    workers = worker_count(settings.database_url, environment().workers)
     uvicorn.run(
         f"services.{args.service}.app:app",
         factory=True,
         host=settings.host,
         port=args.port or settings.port,
-        log_config=None,
-        access_log=False,
-        http=JsonErrorH11Protocol,
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-        # The gateway keeps idle sockets to subgraphs for a few seconds; with uvicorn's 5 s default the
-        # server could close one just as the gateway reused it ("socket hang up"). Outlive the client.
-        timeout_keep_alive=75,
+        workers=workers,
+        **serve_options(),
     )
     return 0
 

@@ -160,6 +160,8 @@ class Environment(BaseSettings):
     outbox_retention_days: float = 7.0
     inbox_retention_days: float = 7.0
     event_prune_seconds: float = 3600.0
+    workers: int = Field(default=1, ge=1)
+    """Worker processes per service (``ecosteward serve``) on PostgreSQL, e.g. one per core; SQLite: one."""
 
     archive: ArchiveSettings = Field(default_factory=ArchiveSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)

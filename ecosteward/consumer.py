@@ -21,7 +21,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ecosteward.bus import EventBus, stream_name
-from ecosteward.events import DEAD_LETTER_PREFIX, EventEnvelope
+from ecosteward.events import DEAD_LETTER_PREFIX, SUBJECT_PREFIX, EventEnvelope
 from ecosteward.metrics import CONSUMER_PENDING, DEAD_LETTERS, EVENTS_HANDLED
 from ecosteward.outbox import PlatformTables, UnitOfWork, mark_processed
 from ecosteward.retry import backoff_delay
@@ -44,6 +44,12 @@ class Subscription:
     source: str
     filter_subject: str
     handler: Handler
+
+    @classmethod
+    def to_family(cls, name: str, family: str, handler: Handler) -> Subscription:
+        """The durable ``name`` reading every event of ``family`` (``<service>.<entity>``, a payload's
+        ``EVENT``): source ``<service>``, filter ``ecosteward.<service>.<entity>.*``."""
+        return cls(name, family.split(".", 1)[0], f"{SUBJECT_PREFIX}.{family}.*", handler)
 
     @property
     def stream(self) -> str:

@@ -112,6 +112,20 @@ class EntityMixin:
         return self.deleted_at is not None
 
 
+class StatusChangeMixin:
+    """One status change (状态变更) of an entity: from, to, why, when, by whom; never deleted.
+
+    The table adds the entity's foreign key (``enterprise_id``, ``agency_id``) and any detail.
+    """
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    from_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
+    to_status: Mapped[str] = mapped_column(sa.String(16))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    changed_by: Mapped[str] = mapped_column(sa.String(100))
+
+
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets WAL, foreign keys and a busy timeout so readers never block writers."""
     if url.startswith("sqlite"):

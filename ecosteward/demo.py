@@ -22,6 +22,12 @@ DEMO_USERS: dict[str, str] = {
 }
 
 
+def demo_id(*parts: object) -> uuid.UUID:
+    """The fixed id of a demo row, ``uuid5(URL, "ecosteward:<part>:<part>…")``: the same on every
+    run and every machine, so loading twice finds what the first load made."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, ":".join(["ecosteward", *map(str, parts)]))
+
+
 def demo_enabled() -> bool:
     """``ECOSTEWARD_DEMO_DATA=1``: services load their demo data at start."""
     return environment().demo_data

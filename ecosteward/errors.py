@@ -6,7 +6,11 @@ from a resolver aborts the operation; because every write runs in one transactio
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection, Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
+
+S = TypeVar("S", bound=StrEnum)
 
 
 class AppError(Exception):
@@ -58,6 +62,19 @@ class Conflict(AppError):
     """The request conflicts with the current state (e.g. filing twice)."""
 
     code = "CONFLICT"
+
+
+def check_transition(
+    transitions: Mapping[S, Collection[S]], current: S, target: S, subject: str, term: str = "状态"
+) -> None:
+    """A state machine's one rule: CONFLICT ``INVALID_TRANSITION`` unless ``transitions`` lets
+    ``current`` go to ``target`` ("``subject`` cannot go from A to B (``term``不允许)")."""
+    if target not in transitions[current]:
+        raise Conflict(
+            f"{subject} cannot go from {current} to {target} ({term}不允许).",
+            code="INVALID_TRANSITION",
+            current=str(current),
+        )
 
 
 class Unauthenticated(AppError):

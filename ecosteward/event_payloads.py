@@ -50,6 +50,8 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar, Self
 
+from ecosteward.attributes import from_attributes
+
 PUBLISHED: dict[str, type[PublishedPayload]] = {}
 """Every published payload class by its ``EVENT`` (``<service>.<entity>``)."""
 
@@ -257,15 +259,11 @@ class PublishedPayload(_Payload):
             PUBLISHED[cls.EVENT] = cls
 
     @classmethod
-    def from_attributes(cls, source: object, **values: Any) -> Self:
+    def from_attributes(cls, source: object, /, *names: str, **values: Any) -> Self:
         """The payload of ``source`` (a row): each field is ``source``'s attribute of the same name,
-        except those given in ``values`` (derived or converted ones)."""
-        return cls(
-            **{
-                f.name: values[f.name] if f.name in values else getattr(source, f.name)
-                for f in dataclasses.fields(cls)  # type: ignore[arg-type]
-            }
-        )
+        except those given in ``values`` (derived or converted ones); with ``names``, only those
+        are read (:func:`ecosteward.attributes.from_attributes`)."""
+        return from_attributes(cls, source, *names, **values)
 
     @property
     def entity(self) -> str:

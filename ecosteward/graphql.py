@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import logging
 import re
@@ -14,11 +15,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import sqlalchemy as sa
 import strawberry
-from graphql import DocumentNode, GraphQLError, ValueNode, VariableDefinitionNode, VariableNode
+from graphql import DocumentNode, GraphQLError, ValueNode, VariableDefinitionNode, VariableNode, parse
 from graphql import ExecutionResult as GraphQLExecutionResult
 from sqlalchemy.ext.asyncio import AsyncSession
-from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions.query_depth_limiter import create_validator
 from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema.schema import validate_document
 from strawberry.types import Info
 
 from ecosteward.errors import (
@@ -210,15 +213,73 @@ def _service_name(ctx: Any) -> str:
     return ctx.runtime.settings.service if isinstance(ctx, RequestContext) else "unknown"
 
 
+DOCUMENT_CACHE_SIZE = 512
+"""Distinct query texts whose parsed document and validation result each process keeps (LRU)."""
+
+_cached_parse = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(parse)
+_cached_validation = functools.lru_cache(maxsize=DOCUMENT_CACHE_SIZE)(validate_document)
+
+DEPTH_LIMIT_RULE = create_validator(MAX_DEPTH, None)
+"""The query depth rule, one class for every request (strawberry's ``QueryDepthLimiter`` makes a new
+class per instance, which would give every request its own validation cache key)."""
+
+
+def _fresh(error: GraphQLError) -> GraphQLError:
+    """A copy of a cached validation error, so that no request's changes reach the next one."""
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=dict(error.extensions) if error.extensions else None,
+    )
+
+
+class DocumentCache(SchemaExtension):
+    """Parses and validates each distinct query text once per process (bounded LRU caches).
+
+    Documents are shared between requests and never changed (``InputRules`` works on a copy). A
+    document that does not parse is left to strawberry, which answers exactly as without the cache;
+    validation errors are cached and handed out as copies, so ``ErrorCodes`` codes them every time.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.graphql_document is None and ctx.query:
+            # On a syntax error strawberry parses again and reports it as it does without the cache.
+            with contextlib.suppress(GraphQLError):
+                ctx.graphql_document = _cached_parse(ctx.query, **ctx.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if ctx.graphql_document is not None and ctx.validation_rules:
+            errors = _cached_validation(ctx.schema._schema, ctx.graphql_document, ctx.validation_rules)
+            ctx.pre_execution_errors = [_fresh(error) for error in errors]
+        yield
+
+
+def document_cache_info() -> dict[str, Any]:
+    """Hits and misses of the parse and validation caches (tests, diagnostics)."""
+    return {"parse": _cached_parse.cache_info(), "validation": _cached_validation.cache_info()}
+
+
 def schema_extensions() -> list[type[SchemaExtension] | Callable[[], SchemaExtension]]:
-    """Every subgraph's extensions, classes or factories (a fresh instance per operation)."""
+    """Every subgraph's extensions, classes or factories (a fresh instance per operation).
+
+    None of them hooks ``resolve``: a schema extension with a ``resolve`` hook runs for every field
+    of every response (graphql-core middleware); per-field rules are field extensions (:func:`roles`).
+    """
     return [
         RequireAuthentication,
         InputRules,
         OperationMetrics,
         ErrorCodes,
-        functools.partial(QueryDepthLimiter, max_depth=MAX_DEPTH),
+        functools.partial(AddValidationRules, [DEPTH_LIMIT_RULE]),
         functools.partial(MaxTokensLimiter, max_token_count=MAX_TOKENS),
+        DocumentCache,
     ]
 
 

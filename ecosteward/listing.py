@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from ecosteward.errors import NotFound
+from ecosteward.fields import PageRequest
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate
-from ecosteward.repository import live, order_by
+from ecosteward.repository import live, order_by, parse_id
 from ecosteward.scope import Scope, in_scope, restrict
 
 R = TypeVar("R")
@@ -100,3 +102,48 @@ async def page_of(
     async with context_of(info).runtime.sessions() as session:
         rows, page, total = await paginate(session, statement, first, after)
     return connection([node(row) for row in rows], page, total)
+
+
+async def read_in_scope(info: Info[Any, Any], model: type[R], entity_id: str, what: str, scope: Scope) -> R:
+    """``thing(id)`` and ``_entities`` alike: the live row ``entity_id`` (a client's text, parsed as an id of
+    ``what``) inside ``scope``, in its own session; NOT_FOUND alike otherwise (:func:`load_in_scope`)."""
+    async with context_of(info).runtime.sessions() as session:
+        return await load_in_scope(session, model, parse_id(entity_id, what), what, scope)
+
+
+@dataclass(frozen=True)
+class Listing(Generic[N]):
+    """One paged list of an entity, defined once: its model, the column each sort key names, and how a
+    row becomes a node. The root list and every nested list of the entity share it::
+
+        FINDINGS = Listing(FindingRow, {"RECORDED_AT": FindingRow.created_at}, Finding.from_row)
+        return await FINDINGS.page(info, caller_scope, filter, sort, direction, first, after)
+    """
+
+    model: Any
+    columns: Mapping[str, Any]
+    node: Callable[[Any], N]
+
+    async def page(
+        self,
+        info: Info[Any, Any],
+        scope: Scope,
+        filter: Filter | None,
+        sort: Enum,
+        direction: SortDirection,
+        first: int | None,
+        after: str | None,
+        where: Sequence[Any] = (),
+    ) -> Connection[N]:
+        """:func:`list_page` of this entity's live rows inside ``scope``."""
+        return await list_page(
+            info, self.model, scope, filter, self.columns, sort, direction, first, after, self.node, where
+        )
+
+    async def answer(
+        self, info: Info[Any, Any], scope: Scope, request: PageRequest[N], where: Sequence[Any] = ()
+    ) -> Connection[N]:
+        """:meth:`page` for the arguments of a :func:`ecosteward.fields.list_field` call."""
+        return await self.page(
+            info, scope, request.filter, request.sort, request.direction, request.first, request.after, where
+        )

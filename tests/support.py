@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -16,12 +17,15 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from ecosteward.bus import EventBus
 from ecosteward.config import REPO_ROOT
 from ecosteward.db import create_engine, session_factory
 from ecosteward.demo import DEMO_PASSWORD
 from ecosteward.devstack.components import Ports, create_databases, password_token, start_nats
+from ecosteward.events import EventEnvelope
 
 WORK_DIR = Path(os.environ.get("ECOSTEWARD_TEST_DIR", str(REPO_ROOT / ".data" / "test"))).resolve()
 TEST_PORTS = Ports(
@@ -55,6 +59,13 @@ class Infra:
     def token(self, username: str, password: str = DEMO_PASSWORD) -> str:
         return password_token(self.keycloak_url, username, password)
 
+    async def bus(self, service: str) -> EventBus:
+        """A started event bus of ``service`` on the test NATS, connected (the caller closes it)."""
+        bus = EventBus(service, self.nats_url)
+        bus.start()
+        await bus.wait_connected(10)
+        return bus
+
     @contextlib.asynccontextmanager
     async def fresh_database(
         self, prefix: str, metadata: sa.MetaData
@@ -69,6 +80,53 @@ class Infra:
             yield session_factory(engine)
         finally:
             await engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def sqlite_sessions(
+    metadata: sa.MetaData, path: Path
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on a new SQLite database at ``path`` with ``metadata``'s tables created (not migrated)."""
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        yield session_factory(engine)
+    finally:
+        await engine.dispose()
+
+
+async def pull_envelopes(js: JetStreamContext, subject: str) -> list[EventEnvelope]:
+    """Every event on ``subject`` so far, in stream order (an ephemeral pull consumer acks them)."""
+    sub = await js.pull_subscribe(subject, durable=None)
+    found: list[EventEnvelope] = []
+    while True:
+        try:
+            msgs = await sub.fetch(100, timeout=1)
+        except TimeoutError:
+            return found
+        for msg in msgs:
+            found.append(EventEnvelope.from_bytes(msg.data))
+            await msg.ack()
+
+
+def raw_http(port: int, request: bytes) -> tuple[int, dict[str, str], Any]:
+    """Send ``request`` bytes as they are to 127.0.0.1:``port``: (status, lower-cased headers, JSON body).
+
+    For requests an HTTP client would refuse to send (oversized or malformed heads); the server must
+    close the connection after answering.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {
+        name.strip(): value.strip() for name, _, value in (line.lower().partition(":") for line in lines[1:])
+    }
+    return int(lines[0].split(" ")[1]), headers, json.loads(body)
 
 
 def restart_nats(infra: Infra) -> None:

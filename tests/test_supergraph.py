@@ -1,4 +1,7 @@
-"""The committed supergraph must be what composing the current subgraphs gives."""
+"""The committed supergraph must be what composing the current subgraphs gives.
+
+The subgraphs' SDL is not committed: it is exported here (and by ``make supergraph``) and composed.
+"""
 
 from __future__ import annotations
 
@@ -29,11 +32,7 @@ def test_committed_supergraph_is_up_to_date(tmp_path: Path) -> None:
         check=False,
     )
     assert exported.returncode == 0, exported.stderr
-    for service in SERVICES:
-        committed = (GATEWAY / "subgraphs" / f"{service}.graphql").read_text(encoding="utf-8")
-        assert (subgraphs / f"{service}.graphql").read_text(encoding="utf-8") == committed, (
-            f"gateway/subgraphs/{service}.graphql is stale: run `make supergraph` and commit"
-        )
+    assert sorted(path.name for path in subgraphs.iterdir()) == sorted(f"{s}.graphql" for s in SERVICES)
     env = {k: v for k, v in os.environ.items() if not k.endswith("_URL")}
     env["SUBGRAPHS_DIR"] = str(subgraphs)
     out = tmp_path / "supergraph.graphql"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import glob
+import hashlib
 import json
 import os
 import shutil
@@ -199,6 +200,22 @@ def keycloak_ready(port: int) -> bool:
     return http_ok(f"http://127.0.0.1:{port}/realms/ecosteward/.well-known/openid-configuration")
 
 
+def forget_stale_realm(home: Path) -> None:
+    """Drop Keycloak's dev database when the realm file changed since it was imported.
+
+    ``--import-realm`` skips a realm that already exists, so a changed realm file would otherwise never
+    reach a machine that imported an older one. Accounts the registry provisioned are re-created by its
+    account sync.
+    """
+    stamp = home / "data" / "ecosteward-realm.sha256"
+    digest = hashlib.sha256(REALM_FILE.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == digest:
+        return
+    for stale in ("h2", "transaction-logs"):
+        shutil.rmtree(home / "data" / stale, ignore_errors=True)
+    stamp.write_text(digest + "\n")
+
+
 def start_keycloak(port: int, work_dir: Path, pid_dir: Path | None = None) -> ManagedProcess | None:
     """Start Keycloak in dev mode with the realm imported; None when one already serves the realm."""
     if keycloak_ready(port):
@@ -207,6 +224,7 @@ def start_keycloak(port: int, work_dir: Path, pid_dir: Path | None = None) -> Ma
     import_dir = home / "data" / "import"
     import_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REALM_FILE, import_dir / REALM_FILE.name)
+    forget_stale_realm(home)
     jhome = java_home()
     process = ManagedProcess(
         name=f"keycloak-{port}",
@@ -303,9 +321,49 @@ def gateway_env(ports: Ports, keycloak_url: str) -> dict[str, str]:
     return env
 
 
+HIVE_ROUTER_VERSION = "0.3.10"
+#: Built once per machine and version, outside any clone (scripts/hive-router.sh).
+HIVE_ROUTER_HOME = Path(
+    os.environ.get("ECOSTEWARD_HIVE_ROUTER_HOME", str(Path.home() / ".cache" / "ecosteward" / "hive-router"))
+)
+
+
+def gateway_kind() -> str:
+    """``hive-router`` (Rust, the default once built) or ``hive-gateway`` (Node, ``ECOSTEWARD_GATEWAY``)."""
+    chosen = os.environ.get("ECOSTEWARD_GATEWAY", "").strip()
+    if chosen in ("hive-router", "hive-gateway"):
+        return chosen
+    if chosen:
+        raise StartError(f"ECOSTEWARD_GATEWAY must be hive-router or hive-gateway, not {chosen!r}")
+    return "hive-gateway"
+
+
+def hive_router_binary() -> Path:
+    return HIVE_ROUTER_HOME / HIVE_ROUTER_VERSION / "bin" / "hive_router"
+
+
+def router_env(ports: Ports, keycloak_url: str) -> dict[str, str]:
+    """The environment ``gateway/router.config.yaml`` reads (``from_env``)."""
+    gateway = gateway_env(ports, keycloak_url)
+    env = {
+        "ROUTER_CONFIG_FILE_PATH": str(GATEWAY_DIR / "router.config.yaml"),
+        "SUPERGRAPH_FILE_PATH": str(GATEWAY_DIR / "supergraph.graphql"),
+        "HOST": gateway["GATEWAY_HOST"],
+        "PORT": gateway["GATEWAY_PORT"],
+        "KEYCLOAK_JWKS_URL": f"{keycloak_url}/realms/ecosteward/protocol/openid-connect/certs",
+        "KEYCLOAK_ISSUER": gateway["KEYCLOAK_ISSUER"],
+        "GATEWAY_INTROSPECTION": "false" if os.environ.get("NODE_ENV") == "production" else "true",
+        "LOG_LEVEL": os.environ.get("ROUTER_LOG_LEVEL", "warn"),
+    }
+    env.update({f"{name.upper()}_URL": gateway[f"{name.upper()}_URL"] for name in SERVICES})
+    return env
+
+
 def start_gateway(
     ports: Ports, keycloak_url: str, work_dir: Path, pid_dir: Path | None = None
 ) -> ManagedProcess:
+    if gateway_kind() == "hive-router":
+        return start_hive_router(ports, keycloak_url, work_dir, pid_dir)
     env = gateway_env(ports, keycloak_url)
     # The hive-gateway CLI lets PORT/HOST win over its config; make sure ours are used.
     env["PORT"], env["HOST"] = env["GATEWAY_PORT"], env["GATEWAY_HOST"]
@@ -317,5 +375,36 @@ def start_gateway(
         cwd=GATEWAY_DIR,
         pid_dir=pid_dir,
     ).start()
-    wait_until(lambda: http_ok(f"http://127.0.0.1:{ports.gateway}/healthcheck"), 60, "gateway", process)
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{ports.gateway}/health"), 60, "gateway", process)
+    return process
+
+
+def start_hive_router(
+    ports: Ports, keycloak_url: str, work_dir: Path, pid_dir: Path | None = None
+) -> ManagedProcess:
+    binary = hive_router_binary()
+    if not binary.exists():
+        raise StartError(f"{binary} is missing: run scripts/hive-router.sh (make bootstrap builds it)")
+    socket = work_dir / "run" / f"edge-{ports.gateway}.sock"
+    socket.parent.mkdir(parents=True, exist_ok=True)
+    socket.unlink(missing_ok=True)
+    env = router_env(ports, keycloak_url)
+    env["GATEWAY_EDGE_URL"] = f"unix://{socket}"
+    # The coprocessor (ecosteward.edge) runs in the router's process group, so stopping the gateway
+    # stops both; `exec` makes the router the group leader whose pid is recorded.
+    launcher = '"$1" -m ecosteward.edge --uds "$2" & exec "$3"'
+    process = ManagedProcess(
+        name=f"gateway-{ports.gateway}",
+        argv=["sh", "-c", launcher, "hive-router", sys.executable, str(socket), str(binary)],
+        log_path=work_dir / "logs" / f"gateway-{ports.gateway}.log",
+        env=env,
+        cwd=GATEWAY_DIR,
+        pid_dir=pid_dir,
+    ).start()
+    wait_until(
+        lambda: socket.exists() and http_ok(f"http://127.0.0.1:{ports.gateway}/readiness"),
+        60,
+        "gateway",
+        process,
+    )
     return process

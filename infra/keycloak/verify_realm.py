@@ -77,21 +77,22 @@ def token_request(client: httpx.Client, token_url: str, data: dict) -> dict:
     return r.json()
 
 
+def password_token(client: httpx.Client, token_url: str, username: str, **extra: str) -> dict:
+    """A token for ``username`` (demo password) through the CLI client's password grant."""
+    data = {"grant_type": "password", "client_id": CLI_CLIENT, "username": username, "password": PASSWORD}
+    return token_request(client, token_url, {**data, **extra})
+
+
+def scope_claims(claims: dict) -> dict:
+    """The EcoSteward scope claims among ``claims`` (a token's or userinfo's)."""
+    return {k: claims[k] for k in SCOPE_CLAIMS if k in claims}
+
+
 def verify_users(c: Checker, http: httpx.Client, token_url: str, userinfo_url: str) -> None:
     for username, (role, expected) in DEMO_USERS.items():
         print(f"user {username}:")
         try:
-            tok = token_request(
-                http,
-                token_url,
-                {
-                    "grant_type": "password",
-                    "client_id": CLI_CLIENT,
-                    "username": username,
-                    "password": PASSWORD,
-                    "scope": "openid",
-                },
-            )
+            tok = password_token(http, token_url, username, scope="openid")
         except Exception as exc:
             c.check(False, f"{username}: password grant via {CLI_CLIENT} ({exc})")
             continue
@@ -105,16 +106,16 @@ def verify_users(c: Checker, http: httpx.Client, token_url: str, userinfo_url: s
             not (others & set(roles)),
             f"{username}: no other EcoSteward roles ({sorted(others & set(roles))})",
         )
-        actual = {k: at[k] for k in SCOPE_CLAIMS if k in at}
+        actual = scope_claims(at)
         c.check(actual == expected, f"{username}: access-token scope claims {actual} == {expected}")
         if "id_token" in tok:
             idt = decode_jwt(tok["id_token"])
-            id_actual = {k: idt[k] for k in SCOPE_CLAIMS if k in idt}
+            id_actual = scope_claims(idt)
             c.check(id_actual == expected, f"{username}: id-token scope claims {id_actual} == {expected}")
         ui = http.get(userinfo_url, headers={"Authorization": f"Bearer {tok['access_token']}"})
         if c.check(ui.status_code == 200, f"{username}: userinfo HTTP {ui.status_code}"):
             body = ui.json()
-            ui_actual = {k: body[k] for k in SCOPE_CLAIMS if k in body}
+            ui_actual = scope_claims(body)
             c.check(ui_actual == expected, f"{username}: userinfo scope claims {ui_actual} == {expected}")
 
 
@@ -199,16 +200,7 @@ def verify_provisioner(c: Checker, http: httpx.Client, url: str, realm: str, tok
             c.check(False, f"provisioner can assign realm role agency_staff ({exc!r})")
         # The new user's token should carry the claim.
         try:
-            utok = token_request(
-                http,
-                token_url,
-                {
-                    "grant_type": "password",
-                    "client_id": CLI_CLIENT,
-                    "username": username,
-                    "password": PASSWORD,
-                },
-            )
+            utok = password_token(http, token_url, username)
             uat = decode_jwt(utok["access_token"])
             c.check(
                 uat.get("agency_id") == agency

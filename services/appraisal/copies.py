@@ -46,11 +46,4 @@ class ContractSeen(ConsumedPayload):
 on_contract_changed = local_copy_handler(KnownContractRow, ContractSeen)
 
 
-SUBSCRIPTIONS = [
-    Subscription(
-        name="contracts",
-        source="registry",
-        filter_subject="ecosteward.registry.contract.*",
-        handler=on_contract_changed,
-    )
-]
+SUBSCRIPTIONS = [Subscription.to_family("contracts", "registry.contract", on_contract_changed)]

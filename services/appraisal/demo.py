@@ -3,21 +3,18 @@ it), made through the appraisals use cases."""
 
 from __future__ import annotations
 
-import logging
-import uuid
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
-from ecosteward.demo_support import has_rows, wait_for
+from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID, demo_id
+from ecosteward.demo_support import demo_loader
 from ecosteward.identity import Principal, Role
+from ecosteward.outbox import UnitOfWork
 from ecosteward.runtime import ServiceRuntime
 from services.appraisal.appraisals import service
 from services.appraisal.appraisals.models import AppraisalRow
 from services.appraisal.copies import KnownContractRow
-
-log = logging.getLogger(__name__)
 
 APPRAISER = Principal(subject="demo-loader", username="demo-bureau", roles=frozenset({Role.BUREAU_OFFICER}))
 
@@ -38,23 +35,24 @@ async def _demo_contract(runtime: ServiceRuntime) -> KnownContractRow | None:
         )
 
 
-async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
-    """Appraise the demo contract once it is known locally (it arrives as ``registry.contract.*``)."""
-    contract = await wait_for(lambda: _demo_contract(runtime), wait_seconds)
-    if contract is None:
-        log.warning("no demo contract announced by the registry; demo appraisals not loaded")
-        return
-    async with runtime.unit_of_work() as uow:
-        if await has_rows(uow.session, AppraisalRow):
-            return
-        for period, score, final in APPRAISALS:
-            row = await service.create_appraisal(
-                uow,
-                APPRAISER,
-                contract_id=contract.id,
-                period=period,
-                total_score=score,
-                new_id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:appraisal:{contract.id}:{period}"),
-            )
-            if final:
-                await service.finalise_appraisal(uow, APPRAISER, row.id)
+async def _appraise(uow: UnitOfWork, contract: KnownContractRow) -> None:
+    for period, score, final in APPRAISALS:
+        row = await service.create_appraisal(
+            uow,
+            APPRAISER,
+            contract_id=contract.id,
+            period=period,
+            total_score=score,
+            new_id=demo_id("demo", "appraisal", contract.id, period),
+        )
+        if final:
+            await service.finalise_appraisal(uow, APPRAISER, row.id)
+
+
+load = demo_loader(
+    _demo_contract,
+    AppraisalRow,
+    _appraise,
+    "no demo contract announced by the registry; demo appraisals not loaded",
+)
+"""Appraise the demo contract once it is known locally (it arrives as ``registry.contract.*``)."""

@@ -131,16 +131,6 @@ async def on_contract_changed(uow: UnitOfWork, event: EventEnvelope) -> None:
 
 
 SUBSCRIPTIONS = [
-    Subscription(
-        name="jurisdictions",
-        source="registry",
-        filter_subject="ecosteward.registry.jurisdiction.*",
-        handler=on_jurisdiction_changed,
-    ),
-    Subscription(
-        name="contract-scopes",
-        source="registry",
-        filter_subject="ecosteward.registry.contract.*",
-        handler=on_contract_changed,
-    ),
+    Subscription.to_family("jurisdictions", "registry.jurisdiction", on_jurisdiction_changed),
+    Subscription.to_family("contract-scopes", "registry.contract", on_contract_changed),
 ]

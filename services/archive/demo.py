@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import logging
-import uuid
 import zlib
 from collections.abc import AsyncIterator
 
 from ecosteward.clock import china_today
-from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
-from ecosteward.demo_support import has_rows, wait_until_known
+from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID, demo_id
+from ecosteward.demo_support import demo_loader, has_rows, known_row
 from ecosteward.identifiers import with_check_character
 from ecosteward.identity import Principal, Role
+from ecosteward.outbox import UnitOfWork
 from ecosteward.runtime import ServiceRuntime
 from services.archive.copies import KnownJurisdictionRow
 from services.archive.enterprises.domain import PermitCategory
 from services.archive.enterprises.models import EnterpriseRow
 from services.archive.enterprises.service import EnterpriseInput, register_enterprise
-
-log = logging.getLogger(__name__)
 
 SOURCES = [
     # first 17 of the credit code, name, address, permit category, industry, latitude, longitude
@@ -41,32 +38,20 @@ SOURCES = [
 SYSTEM = Principal(subject="system", username="demo-loader", roles=frozenset({Role.BUREAU_OFFICER.value}))
 
 
-async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
-    """Register the demo sources once the demo town is known locally (it arrives as an event)."""
-    if not await wait_until_known(runtime, KnownJurisdictionRow, DEMO_JURISDICTION_ID, wait_seconds):
-        log.warning("demo town not announced by the registry; demo enterprises not loaded")
-        return
-    async with runtime.unit_of_work() as uow:
-        if await has_rows(uow.session, EnterpriseRow):
-            return
-        for index, (first17, name, address, category, industry, latitude, longitude) in enumerate(SOURCES):
-            row_id = (
-                DEMO_ENTERPRISE_ID
-                if index == 0
-                else uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:enterprise:{first17}")
-            )
-            data = EnterpriseInput(
-                credit_code=with_check_character(first17),
-                name=name,
-                jurisdiction_id=DEMO_JURISDICTION_ID,
-                permit_category=PermitCategory(category),
-                address=address,
-                industry_code=industry,
-                latitude=latitude,
-                longitude=longitude,
-            )
-            await register_enterprise(uow, SYSTEM, data, china_today(), enterprise_id=row_id)
-    await load_documents(runtime)
+async def _register_sources(uow: UnitOfWork, town: KnownJurisdictionRow) -> None:
+    for index, (first17, name, address, category, industry, latitude, longitude) in enumerate(SOURCES):
+        row_id = DEMO_ENTERPRISE_ID if index == 0 else demo_id("enterprise", first17)
+        data = EnterpriseInput(
+            credit_code=with_check_character(first17),
+            name=name,
+            jurisdiction_id=town.id,
+            permit_category=PermitCategory(category),
+            address=address,
+            industry_code=industry,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        await register_enterprise(uow, SYSTEM, data, china_today(), enterprise_id=row_id)
 
 
 DEMO_DOCUMENTS = [
@@ -89,7 +74,7 @@ async def load_documents(runtime: ServiceRuntime) -> None:
         if await has_rows(uow.session, DocumentVersionRow):
             return
         for item_code, file_name, body in DEMO_DOCUMENTS:
-            version_id = uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo-document:{item_code}")
+            version_id = demo_id("demo-document", item_code)
             key = documents_domain.storage_key(DEMO_ENTERPRISE_ID, item_code, version_id)
 
             async def chunks(data: bytes = body) -> AsyncIterator[bytes]:
@@ -114,3 +99,14 @@ async def load_documents(runtime: ServiceRuntime) -> None:
             False,
             "未纳入强制性清洁生产审核 (not subject to a mandatory audit)",
         )
+
+
+load = demo_loader(
+    known_row(KnownJurisdictionRow, DEMO_JURISDICTION_ID),
+    EnterpriseRow,
+    _register_sources,
+    "demo town not announced by the registry; demo enterprises not loaded",
+    then=load_documents,
+)
+"""Register the demo sources once the demo town is known locally (it arrives as an event), then
+file a few documents for the demo enterprise."""

@@ -174,28 +174,8 @@ on_jurisdiction_changed = local_copy_handler(KnownJurisdictionRow, JurisdictionS
 
 
 SUBSCRIPTIONS = [
-    Subscription(
-        name="enterprises",
-        source="archive",
-        filter_subject="ecosteward.archive.enterprise.*",
-        handler=on_enterprise_changed,
-    ),
-    Subscription(
-        name="contracts",
-        source="registry",
-        filter_subject="ecosteward.registry.contract.*",
-        handler=on_contract_changed,
-    ),
-    Subscription(
-        name="permits",
-        source="registry",
-        filter_subject="ecosteward.registry.permit.*",
-        handler=on_permit_changed,
-    ),
-    Subscription(
-        name="jurisdictions",
-        source="registry",
-        filter_subject="ecosteward.registry.jurisdiction.*",
-        handler=on_jurisdiction_changed,
-    ),
+    Subscription.to_family("enterprises", "archive.enterprise", on_enterprise_changed),
+    Subscription.to_family("contracts", "registry.contract", on_contract_changed),
+    Subscription.to_family("permits", "registry.permit", on_permit_changed),
+    Subscription.to_family("jurisdictions", "registry.jurisdiction", on_jurisdiction_changed),
 ]

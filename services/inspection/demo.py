@@ -4,20 +4,16 @@ recorded through the visits use cases."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import uuid
 
-from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID
-from ecosteward.demo_support import has_rows, wait_until_known
+from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID, demo_id
+from ecosteward.demo_support import demo_loader, known_row
 from ecosteward.identity import Principal, Role
-from ecosteward.runtime import ServiceRuntime
+from ecosteward.outbox import UnitOfWork
 from services.inspection.copies import KnownEnterpriseRow
 from services.inspection.visits import service
 from services.inspection.visits.models import InspectionRow
 
-log = logging.getLogger(__name__)
-
-DEMO_INSPECTION_ID = uuid.uuid5(uuid.NAMESPACE_URL, "ecosteward:demo:inspection:1")
+DEMO_INSPECTION_ID = demo_id("demo", "inspection", 1)
 VISITED_ON = dt.date(2026, 3, 12)
 
 RECORDER = Principal(
@@ -45,33 +41,35 @@ FINDINGS: list[tuple[str, str, str, str, dt.date | None]] = [
 ]
 
 
-async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
-    """Record the demo visit once the demo enterprise is known locally (it arrives as an event)."""
-    if not await wait_until_known(runtime, KnownEnterpriseRow, DEMO_ENTERPRISE_ID, wait_seconds):
-        log.warning("demo enterprise not announced by the archive; demo inspections not loaded")
-        return
-    async with runtime.unit_of_work() as uow:
-        if await has_rows(uow.session, InspectionRow):
-            return
-        inspection = await service.record_inspection(
+async def _record_visit(uow: UnitOfWork, enterprise: KnownEnterpriseRow) -> None:
+    inspection = await service.record_inspection(
+        uow,
+        RECORDER,
+        enterprise_id=enterprise.id,
+        visited_on=VISITED_ON,
+        summary="例行巡查：检查废气、危废贮存及台账，现场发现问题2项。",
+        agency_id=DEMO_AGENCY_ID,
+        today=VISITED_ON,
+        new_id=DEMO_INSPECTION_ID,
+    )
+    for index, (category, description, legal_basis, handling_class, due) in enumerate(FINDINGS, start=1):
+        await service.record_finding(
             uow,
             RECORDER,
-            enterprise_id=DEMO_ENTERPRISE_ID,
-            visited_on=VISITED_ON,
-            summary="例行巡查：检查废气、危废贮存及台账，现场发现问题2项。",
-            agency_id=DEMO_AGENCY_ID,
-            today=VISITED_ON,
-            new_id=DEMO_INSPECTION_ID,
+            inspection_id=inspection.id,
+            category=category,
+            description=description,
+            legal_basis=legal_basis,
+            handling_class=handling_class,
+            deadline=due,
+            new_id=demo_id("demo", "finding", index),
         )
-        for index, (category, description, legal_basis, handling_class, due) in enumerate(FINDINGS, start=1):
-            await service.record_finding(
-                uow,
-                RECORDER,
-                inspection_id=inspection.id,
-                category=category,
-                description=description,
-                legal_basis=legal_basis,
-                handling_class=handling_class,
-                deadline=due,
-                new_id=uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:demo:finding:{index}"),
-            )
+
+
+load = demo_loader(
+    known_row(KnownEnterpriseRow, DEMO_ENTERPRISE_ID),
+    InspectionRow,
+    _record_visit,
+    "demo enterprise not announced by the archive; demo inspections not loaded",
+)
+"""Record the demo visit once the demo enterprise is known locally (it arrives as an event)."""

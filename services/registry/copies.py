@@ -68,10 +68,5 @@ async def on_enterprise_event(uow: UnitOfWork, event: EventEnvelope) -> None:
 
 
 SUBSCRIPTIONS = [
-    Subscription(
-        name="enterprises",
-        source="archive",
-        filter_subject="ecosteward.archive.enterprise.*",
-        handler=on_enterprise_event,
-    ),
+    Subscription.to_family("enterprises", "archive.enterprise", on_enterprise_event),
 ]

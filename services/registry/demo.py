@@ -4,13 +4,11 @@ contracts in every filing standing (so the bureau's inbox has something to show)
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal
 
-import sqlalchemy as sa
-
 from ecosteward.clock import china_today
-from ecosteward.demo import DEMO_AGENCY_ID, DEMO_CONTRACT_ID, DEMO_JURISDICTION_ID
+from ecosteward.demo import DEMO_AGENCY_ID, DEMO_CONTRACT_ID, DEMO_JURISDICTION_ID, demo_id
+from ecosteward.demo_support import has_rows
 from ecosteward.identity import Principal, Role
 from ecosteward.runtime import ServiceRuntime
 from services.registry.agencies import service as agencies
@@ -40,17 +38,15 @@ STAFF = [
 ]
 
 
-def _id(kind: str, key: str) -> uuid.UUID:
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"ecosteward:{kind}:{key}")
-
-
 async def load(runtime: ServiceRuntime) -> None:
     """Insert the demo data once (idempotent), through the same use cases as the API."""
     async with runtime.unit_of_work() as uow:
-        if await uow.session.scalar(sa.select(sa.func.count()).select_from(JurisdictionRow)):
+        if await has_rows(uow.session, JurisdictionRow):
             return
         for entry in pudong_directory():
-            row_id = DEMO_JURISDICTION_ID if entry.code == DEMO_TOWN_CODE else _id("jurisdiction", entry.code)
+            row_id = (
+                DEMO_JURISDICTION_ID if entry.code == DEMO_TOWN_CODE else demo_id("jurisdiction", entry.code)
+            )
             await jurisdictions.create_jurisdiction(
                 uow,
                 SYSTEM,
@@ -118,10 +114,10 @@ async def _contracts(runtime: ServiceRuntime) -> None:
     # (id, title, signed this many calendar days ago, then: None | "filed" | "acknowledged")
     plan = [
         (DEMO_CONTRACT_ID, "张江镇2026年度环保管家服务", 40, "acknowledged"),
-        (_id("contract", "due-soon"), "张江镇重点源专项巡查服务", 9, None),
-        (_id("contract", "overdue"), "张江镇夜查专项服务", 30, None),
-        (_id("contract", "late"), "张江镇危废规范化管理咨询", 60, "filed-late"),
-        (_id("contract", "awaiting"), "张江镇培训服务", 1, None),
+        (demo_id("contract", "due-soon"), "张江镇重点源专项巡查服务", 9, None),
+        (demo_id("contract", "overdue"), "张江镇夜查专项服务", 30, None),
+        (demo_id("contract", "late"), "张江镇危废规范化管理咨询", 60, "filed-late"),
+        (demo_id("contract", "awaiting"), "张江镇培训服务", 1, None),
     ]
     async with runtime.unit_of_work() as uow:
         for contract_id, title, days_ago, outcome in plan:

@@ -48,11 +48,4 @@ class JurisdictionSeen(ConsumedPayload):
 on_jurisdiction_changed = local_copy_handler(KnownJurisdictionRow, JurisdictionSeen)
 
 
-SUBSCRIPTIONS = [
-    Subscription(
-        name="jurisdictions",
-        source="registry",
-        filter_subject="ecosteward.registry.jurisdiction.*",
-        handler=on_jurisdiction_changed,
-    )
-]
+SUBSCRIPTIONS = [Subscription.to_family("jurisdictions", "registry.jurisdiction", on_jurisdiction_changed)]

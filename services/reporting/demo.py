@@ -4,20 +4,16 @@ town), submitted through the reports use case."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import uuid
 
 from ecosteward.clock import china_date
-from ecosteward.demo import DEMO_JURISDICTION_ID
-from ecosteward.demo_support import has_rows, wait_until_known
+from ecosteward.demo import DEMO_JURISDICTION_ID, demo_id
+from ecosteward.demo_support import demo_loader, known_row
 from ecosteward.identity import Principal, Role
-from ecosteward.runtime import ServiceRuntime
+from ecosteward.outbox import UnitOfWork
 from services.reporting.copies import KnownJurisdictionRow
 from services.reporting.reports import service
 from services.reporting.reports.domain import period_label
 from services.reporting.reports.models import ReportRow
-
-log = logging.getLogger(__name__)
 
 SUBMITTER = Principal(
     subject="demo-loader",
@@ -41,27 +37,27 @@ REPORTS = [
 ]
 
 
-async def load(runtime: ServiceRuntime, wait_seconds: float = 120.0) -> None:
-    """Submit the demo reports once the demo town is known locally (it arrives as an event)."""
-    if not await wait_until_known(runtime, KnownJurisdictionRow, DEMO_JURISDICTION_ID, wait_seconds):
-        log.warning("demo town not announced by the registry; demo reports not loaded")
-        return
-    async with runtime.unit_of_work() as uow:
-        if await has_rows(uow.session, ReportRow):
-            return
-        for quarter, submitted_at, summary in REPORTS:
-            period = period_label("QUARTERLY", 2026, quarter)
-            await service.submit_report(
-                uow,
-                SUBMITTER,
-                jurisdiction_id=DEMO_JURISDICTION_ID,
-                kind="QUARTERLY",
-                year=2026,
-                quarter=quarter,
-                summary=summary,
-                today=china_date(submitted_at),
-                submitted_at=submitted_at,
-                new_id=uuid.uuid5(
-                    uuid.NAMESPACE_URL, f"ecosteward:demo:report:{DEMO_JURISDICTION_ID}:{period}"
-                ),
-            )
+async def _submit_reports(uow: UnitOfWork, town: KnownJurisdictionRow) -> None:
+    for quarter, submitted_at, summary in REPORTS:
+        period = period_label("QUARTERLY", 2026, quarter)
+        await service.submit_report(
+            uow,
+            SUBMITTER,
+            jurisdiction_id=town.id,
+            kind="QUARTERLY",
+            year=2026,
+            quarter=quarter,
+            summary=summary,
+            today=china_date(submitted_at),
+            submitted_at=submitted_at,
+            new_id=demo_id("demo", "report", town.id, period),
+        )
+
+
+load = demo_loader(
+    known_row(KnownJurisdictionRow, DEMO_JURISDICTION_ID),
+    ReportRow,
+    _submit_reports,
+    "demo town not announced by the registry; demo reports not loaded",
+)
+"""Submit the demo reports once the demo town is known locally (it arrives as an event)."""

@@ -17,6 +17,7 @@ import asyncpg
 import httpx
 import nats
 
+from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
 from ecosteward.events import EventEnvelope
 from ecosteward.identifiers import ALPHABET, with_check_character
 from tests.e2e.users import BUREAU, DEMO_J
@@ -106,7 +107,53 @@ def db_value(stack: Infra, sql: str, *args: Any, database: str = "e2e_registry")
     return rows[0][0] if rows else None
 
 
-def outbox_count(stack: Infra, event_type: str, subject: str) -> int:
+def wait_for_value(
+    stack: Infra, sql: str, *args: Any, database: str = "e2e_registry", timeout: float = 60.0, what: str
+) -> Any:
+    """Wait until ``sql`` answers a truthy first value (say a count above 0) and return it."""
+    return wait_for(lambda: db_value(stack, sql, *args, database=database), timeout=timeout, what=what)
+
+
+def staff_input(agency_id: str, username: str, **changes: Any) -> dict[str, Any]:
+    """``addStaff``'s input: a professional of ``agency_id`` since 2024-03-01, unless ``changes`` say otherwise."""
+    return {
+        "agencyId": agency_id,
+        "name": "测试员",
+        "username": username,
+        "email": f"{username}@test.ecosteward.local",
+        "title": "INTERMEDIATE",
+        "professional": True,
+        "joinedOn": "2024-03-01",
+        **changes,
+    }
+
+
+QUALIFYING_STAFF = [("SENIOR", True), ("ASSOCIATE_SENIOR", False), ("INTERMEDIATE", False)] + [
+    ("JUNIOR", False)
+] * 2
+"""(title, quality manager) of exactly enough staff to admit an agency: five professionals, two senior."""
+
+
+DEMO_TOWN_IN_ARCHIVE = (
+    "demo town known to the archive",
+    "SELECT count(*) FROM known_jurisdictions WHERE id = $1",
+    DEMO_JURISDICTION_ID,
+)
+DEMO_ENTERPRISE_IN_ARCHIVE = (
+    "demo enterprise loaded",
+    "SELECT count(*) FROM enterprises WHERE id = $1",
+    DEMO_ENTERPRISE_ID,
+)
+
+
+def archive_api(stack: Infra, *ready: tuple[Any, ...], timeout: float = 120) -> Api:
+    """The archive's ``Api`` once each ``(what, sql, *args)`` of ``ready`` answers a truthy value there."""
+    for what, sql, *args in ready:
+        wait_for_value(stack, sql, *args, database="e2e_archive", timeout=timeout, what=what)
+    return Api(stack, service="archive")
+
+
+def outbox_count(stack: Infra, event_type: str, subject: str, database: str = "e2e_registry") -> int:
     """Events committed for an entity (the outbox is written in the same transaction as the change)."""
     return int(
         db_value(
@@ -114,11 +161,27 @@ def outbox_count(stack: Infra, event_type: str, subject: str) -> int:
             "SELECT count(*) FROM outbox_events WHERE event_type = $1 AND envelope->>'subject' = $2",
             event_type,
             subject,
+            database=database,
         )
     )
 
 
 # ---- NATS JetStream
+
+
+def publish_event(stack: Infra, envelope: EventEnvelope) -> None:
+    """Publish ``envelope`` on the test NATS as a producer would (its id is the message id)."""
+
+    async def publish() -> None:
+        nc = await nats.connect(stack.nats_url)
+        try:
+            await nc.jetstream().publish(
+                envelope.nats_subject, envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)}
+            )
+        finally:
+            await nc.close()
+
+    asyncio.run(publish())
 
 
 async def _read_stream(nats_url: str, subject: str) -> list[EventEnvelope]:
@@ -210,6 +273,27 @@ class Keycloak:
         response.raise_for_status()
         return [c["type"] for c in response.json()]
 
+    def give_password(self, username: str, password: str, timeout: float = 60) -> None:
+        """Wait for the provisioned, enabled account and set its password, with no required actions."""
+
+        def enabled_user() -> dict[str, Any] | None:
+            user = self.user(username)
+            return user if user is not None and user["enabled"] else None
+
+        user = wait_for(enabled_user, timeout=timeout, what=f"account {username} provisioned")
+        url = f"{self.base}/users/{user['id']}"
+        httpx.put(
+            f"{url}/reset-password",
+            json={"type": "password", "value": password, "temporary": False},
+            headers=self._headers(),
+            timeout=10,
+        ).raise_for_status()
+        current = httpx.get(url, headers=self._headers(), timeout=10).json()
+        current["requiredActions"] = []
+        if not current.get("email"):  # enterprise accounts have none; the realm's user profile wants one
+            current["email"], current["emailVerified"] = f"{username}@test.ecosteward.local", True
+        httpx.put(url, json=current, headers=self._headers(), timeout=10).raise_for_status()
+
     def create_officer(self, username: str) -> dict[str, Any]:
         """A town officer's account made in Keycloak directly: not one the registry provisions."""
         payload = {
@@ -246,13 +330,11 @@ def archive_town(api: Api, name: str = "测试镇") -> str:
         {"input": {"code": unique("T")[:20], "name": name, "kind": "TOWN"}},
     )
     town: str = body["createJurisdiction"]["id"]
-    wait_for(
-        lambda: db_value(
-            api.stack,
-            "SELECT count(*) FROM known_jurisdictions WHERE id = $1",
-            uuid.UUID(town),
-            database="e2e_archive",
-        ),
+    wait_for_value(
+        api.stack,
+        "SELECT count(*) FROM known_jurisdictions WHERE id = $1",
+        uuid.UUID(town),
+        database="e2e_archive",
         timeout=30,
         what="jurisdiction announced to the archive",
     )

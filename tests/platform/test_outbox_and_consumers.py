@@ -19,7 +19,7 @@ from ecosteward.consumer import ConsumerRunner, Subscription
 from ecosteward.db import TYPE_ANNOTATION_MAP, service_metadata
 from ecosteward.events import EventEnvelope
 from ecosteward.outbox import OutboxRelay, UnitOfWork, platform_tables, unit_of_work
-from tests.support import Infra
+from tests.support import Infra, pull_envelopes
 
 
 class Base(DeclarativeBase):
@@ -61,25 +61,6 @@ async def _count(factory: async_sessionmaker[AsyncSession], statement: sa.Select
         return int((await session.execute(statement)).scalar_one())
 
 
-async def _stream_envelopes(infra: Infra, subject: str) -> list[EventEnvelope]:
-    nc = await nats.connect(infra.nats_url)
-    try:
-        js = nc.jetstream()
-        sub = await js.pull_subscribe(subject, durable=None)
-        found: list[EventEnvelope] = []
-        while True:
-            try:
-                msgs = await sub.fetch(50, timeout=1)
-            except TimeoutError:
-                break
-            for msg in msgs:
-                found.append(EventEnvelope.from_bytes(msg.data))
-                await msg.ack()
-        return found
-    finally:
-        await nc.close()
-
-
 async def test_event_commits_with_the_change_and_rolls_back_with_it(
     sessions: async_sessionmaker[AsyncSession], service: str
 ) -> None:
@@ -112,9 +93,7 @@ async def test_relay_keeps_events_while_nats_is_down_then_publishes_each_once(
         attempts = (await session.execute(sa.select(TABLES.outbox.c.attempts))).scalars().all()
     assert max(attempts) == 1
 
-    bus = EventBus(service, infra.nats_url)
-    bus.start()
-    await bus.wait_connected(10)
+    bus = await infra.bus(service)
     live_relay = OutboxRelay(service, sessions, TABLES, bus, poll_seconds=0.1)
     assert await live_relay.publish_pending() == 3
     assert await live_relay.backlog() == 0
@@ -127,7 +106,7 @@ async def test_relay_keeps_events_while_nats_is_down_then_publishes_each_once(
         ).all()
     for row in rows:
         await bus.publish(row.nats_subject, EventEnvelope.from_dict(row.envelope).to_bytes(), str(row.id))
-    envelopes = await _stream_envelopes(infra, f"ecosteward.{service}.note.created")
+    envelopes = await pull_envelopes(bus.js, f"ecosteward.{service}.note.created")
     assert sorted(e.subject for e in envelopes) == ["n0", "n1", "n2"]
     assert [e.data["i"] for e in envelopes] == [0, 1, 2]  # published in commit order
     await bus.close()
@@ -152,9 +131,7 @@ async def _run_consumer_until(
 async def test_consumer_applies_a_redelivered_event_once(
     infra: Infra, sessions: async_sessionmaker[AsyncSession], service: str
 ) -> None:
-    bus = EventBus(service, infra.nats_url)
-    bus.start()
-    await bus.wait_connected(10)
+    bus = await infra.bus(service)
 
     async def handler(uow: UnitOfWork, event: EventEnvelope) -> None:
         uow.session.add(AppliedRow(event_id=event.id))
@@ -189,9 +166,7 @@ async def test_consumer_applies_a_redelivered_event_once(
 async def test_failing_handler_rolls_back_and_dead_letters_after_max_deliver(
     infra: Infra, sessions: async_sessionmaker[AsyncSession], service: str
 ) -> None:
-    bus = EventBus(service, infra.nats_url)
-    bus.start()
-    await bus.wait_connected(10)
+    bus = await infra.bus(service)
     calls: list[uuid.UUID] = []
 
     async def handler(uow: UnitOfWork, event: EventEnvelope) -> None:

@@ -32,10 +32,10 @@ from ecosteward.db import (
     utcnow,
 )
 from ecosteward.devstack.components import create_databases
-from ecosteward.events import EventEnvelope
 from ecosteward.outbox import DUPLICATE_WINDOW, OutboxRelay, Publisher, UnitOfWork, platform_tables
 from services.registry.models import TABLES as REGISTRY_TABLES
-from tests.support import Infra
+from tests.support import Infra, pull_envelopes
+from tests.support import sqlite_sessions as sqlite_file_sessions
 
 
 class Base(DeclarativeBase):
@@ -57,11 +57,8 @@ async def pg_sessions(infra: Infra) -> AsyncIterator[async_sessionmaker[AsyncSes
 
 @pytest.fixture
 async def sqlite_sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(Base.metadata.create_all)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with sqlite_file_sessions(Base.metadata, tmp_path / "outbox.db") as sessions:
+        yield sessions
 
 
 async def _writer(sessions: async_sessionmaker[AsyncSession], service: str, n: int) -> None:
@@ -136,9 +133,7 @@ async def test_two_relays_publish_concurrent_writes_in_commit_order_once_each(
     infra: Infra, pg_sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     service = f"t{uuid.uuid4().hex[:10]}"
-    bus = EventBus(service, infra.nats_url)
-    bus.start()
-    await bus.wait_connected(10)
+    bus = await infra.bus(service)
     published: list[str] = []
     # Two replicas of the service relay the same outbox at the same time.
     relays = [
@@ -169,17 +164,7 @@ async def test_two_relays_publish_concurrent_writes_in_commit_order_once_each(
     assert published == in_seq_order  # none lost, none doubled, in commit order
 
     # What reached the stream, in stream order.
-    js = bus.js
-    sub = await js.pull_subscribe(f"ecosteward.{service}.>", durable=None)
-    streamed: list[str] = []
-    while True:
-        try:
-            msgs = await sub.fetch(100, timeout=1)
-        except TimeoutError:
-            break
-        for msg in msgs:
-            streamed.append(str(EventEnvelope.from_bytes(msg.data).id))
-            await msg.ack()
+    streamed = [str(e.id) for e in await pull_envelopes(bus.js, f"ecosteward.{service}.>")]
     assert streamed == in_seq_order
     await bus.close()
 

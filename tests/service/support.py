@@ -10,8 +10,9 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -20,6 +21,8 @@ from ecosteward.db import create_engine, run_migrations, session_factory
 from ecosteward.errors import AppError
 from ecosteward.identity import Principal, Role
 from ecosteward.outbox import PlatformTables, UnitOfWork, unit_of_work
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +36,16 @@ class ServiceDb:
 
     def unit_of_work(self) -> contextlib.AbstractAsyncContextManager[UnitOfWork]:
         return unit_of_work(self.sessions, self.tables, self.service)
+
+    async def call(self, use_case: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+        """``use_case(uow, *args, **kwargs)`` in one unit of work, committed unless it raises."""
+        async with self.unit_of_work() as uow:
+            return await use_case(uow, *args, **kwargs)
+
+    async def count(self, table: Any) -> int:
+        """How many rows ``table`` (a model or a table) holds."""
+        async with self.sessions() as session:
+            return int(await session.scalar(sa.select(sa.func.count()).select_from(table)) or 0)
 
     async def events(self, event_type: str | None = None) -> list[dict[str, Any]]:
         """The envelopes in the outbox (optionally of one type), in publication order."""
@@ -59,6 +72,13 @@ async def service_db(service: str, tables: PlatformTables, directory: Path) -> A
 def code_of(error: AppError) -> str:
     """The ``extensions.code`` a refused use case answers with."""
     return str(error.extensions["code"])
+
+
+async def refusal_code(operation: Awaitable[object]) -> str:
+    """The code a use case is refused with; fails the test when it is not refused."""
+    with pytest.raises(AppError) as refused:
+        await operation
+    return code_of(refused.value)
 
 
 async def allowed(

@@ -13,8 +13,10 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.graphql import Connection, SortDirection, context_of, roles
-from ecosteward.listing import list_page, load_in_scope
+from ecosteward.fields import entity_field, list_field
+from ecosteward.graphql import SortDirection, context_of, roles
+from ecosteward.listing import Listing, read_in_scope
+from ecosteward.mapping import from_row, perform
 from ecosteward.references import Agency, ServiceContract
 from ecosteward.repository import parse_id
 from services.appraisal import access
@@ -63,32 +65,24 @@ class Appraisal:
 
     @classmethod
     def from_row(cls, row: AppraisalRow) -> Appraisal:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            period=row.period,
-            total_score=domain.tenths_to_score(row.total_score_tenths),
-            status=AppraisalStatus[row.status],
-            created_at=row.created_at,
-            contract_id=row.contract_id,
-            agency_id=row.agency_id,
-        )
+        return from_row(cls, row, total_score=domain.tenths_to_score(row.total_score_tenths))
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Appraisal:
         """Used by ``appraisal(id)`` and ``_entities`` alike: one rule for both."""
-        ctx = context_of(info)
-        caller_scope = access.data_scope(ctx.user)  # a role that sees none: FORBIDDEN before any look-up
-        appraisal_id = parse_id(id, "Appraisal")
-        async with ctx.runtime.sessions() as session:
-            row = await load_in_scope(session, AppraisalRow, appraisal_id, "Appraisal", caller_scope)
-        return cls.from_row(row)
+        caller_scope = access.data_scope(context_of(info).user)  # a role that sees none: FORBIDDEN first
+        return cls.from_row(await read_in_scope(info, AppraisalRow, id, "Appraisal", caller_scope))
 
 
-SORT_COLUMNS = {
-    "PERIOD": AppraisalRow.period,
-    "TOTAL_SCORE": AppraisalRow.total_score_tenths,
-    "CREATED_AT": AppraisalRow.created_at,
-}
+APPRAISALS = Listing(
+    AppraisalRow,
+    {
+        "PERIOD": AppraisalRow.period,
+        "TOTAL_SCORE": AppraisalRow.total_score_tenths,
+        "CREATED_AT": AppraisalRow.created_at,
+    },
+    Appraisal.from_row,
+)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -133,37 +127,18 @@ class CreateAppraisalInput:
 
 @strawberry.type(description="Appraisal queries (merged into the service's Query).")
 class Query:
-    @strawberry.field(description="One appraisal by id (within your scope).")
-    async def appraisal(self, info: Info, id: strawberry.ID) -> Appraisal:
-        return await Appraisal.resolve_reference(info, id)
+    appraisal = entity_field(Appraisal, description="One appraisal by id (within your scope).")
 
-    @strawberry.field(
+    appraisals = list_field(
+        Appraisal,
+        lambda info, request: APPRAISALS.answer(info, access.data_scope(context_of(info).user), request),
+        filter=AppraisalFilter,
+        sort=AppraisalSortField.PERIOD,
+        direction=SortDirection.DESC,
         description="Appraisals in your scope: all for the bureau and procurement, your agency's for an "
         "agency admin, your jurisdiction's for a town.",
         extensions=[roles(*access.READER_ROLES)],
     )
-    async def appraisals(
-        self,
-        info: Info,
-        filter: AppraisalFilter | None = None,
-        sort: AppraisalSortField = AppraisalSortField.PERIOD,
-        direction: SortDirection = SortDirection.DESC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Appraisal]:
-        caller_scope = access.data_scope(context_of(info).user)
-        return await list_page(
-            info,
-            AppraisalRow,
-            caller_scope,
-            filter,
-            SORT_COLUMNS,
-            sort,
-            direction,
-            first,
-            after,
-            Appraisal.from_row,
-        )
 
 
 @strawberry.type(description="Appraisal mutations (merged into the service's Mutation).")
@@ -173,12 +148,14 @@ class Mutation:
         extensions=[roles(*access.APPRAISER_ROLES)],
     )
     async def create_appraisal(self, info: Info, input: CreateAppraisalInput) -> Appraisal:
-        ctx = context_of(info)
         contract_id = parse_id(input.contract_id, "ServiceContract")
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.create_appraisal(
-                uow, ctx.user, contract_id=contract_id, period=input.period, total_score=input.total_score
-            )
+        row = await perform(
+            info,
+            service.create_appraisal,
+            contract_id=contract_id,
+            period=input.period,
+            total_score=input.total_score,
+        )
         return Appraisal.from_row(row)
 
     @strawberry.mutation(
@@ -186,10 +163,7 @@ class Mutation:
         extensions=[roles(*access.APPRAISER_ROLES)],
     )
     async def finalise_appraisal(self, info: Info, id: strawberry.ID) -> Appraisal:
-        ctx = context_of(info)
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.finalise_appraisal(uow, ctx.user, parse_id(id, "Appraisal"))
-        return Appraisal.from_row(row)
+        return Appraisal.from_row(await perform(info, service.finalise_appraisal, parse_id(id, "Appraisal")))
 
 
 TYPES: list[type] = [Appraisal, ServiceContract, Agency]

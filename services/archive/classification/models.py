@@ -40,30 +40,33 @@ class EnterpriseFactRow(Base):
     __table_args__ = (sa.Index("ix_enterprise_facts_enterprise", "enterprise_id", "occurred_on"),)
 
 
-class StandingAttributesRow(Base):
+class _StandingDesignations:
+    """The standing designations, each with the day it was made (None: not designated); kept as
+    they are now and as each change left them."""
+
+    key_discharge_unit_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+    class_i_pollutant_unit_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+    key_solid_waste_producer_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
+
+
+class StandingAttributesRow(_StandingDesignations, Base):
     """The current standing designations of an enterprise (the permit category is on the enterprise)."""
 
     __tablename__ = "enterprise_standing_attributes"
 
     enterprise_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enterprises.id"), primary_key=True)
-    key_discharge_unit_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    class_i_pollutant_unit_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    key_solid_waste_producer_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by: Mapped[str] = mapped_column(sa.String(100))
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
-class StandingAttributesChangeRow(Base):
+class StandingAttributesChangeRow(_StandingDesignations, Base):
     """One change of an enterprise's standing designations: the values after it, who, when, why."""
 
     __tablename__ = "enterprise_standing_attribute_changes"
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     enterprise_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
-    key_discharge_unit_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    class_i_pollutant_unit_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
-    key_solid_waste_producer_since: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     changed_by: Mapped[str] = mapped_column(sa.String(100))
     note: Mapped[str] = mapped_column(sa.Text, default="")

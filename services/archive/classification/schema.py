@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any
 
@@ -23,7 +24,10 @@ from strawberry.types import Info
 
 from ecosteward.clock import china_today
 from ecosteward.graphql import Connection, context_of, roles
+from ecosteward.identity import Principal
 from ecosteward.listing import page_of
+from ecosteward.mapping import copy_into, from_row, perform
+from ecosteward.outbox import UnitOfWork
 from ecosteward.repository import parse_id
 from services.archive.access import check_visible, enterprise_not_found, load_visible_enterprise
 from services.archive.classification import domain, service
@@ -204,11 +208,10 @@ class ClassificationReason:
 
     @classmethod
     def from_domain(cls, reason: domain.Reason) -> ClassificationReason:
-        return cls(
+        return from_row(
+            cls,
+            reason,
             code=ClassificationReasonCode(reason.code.value),
-            message=reason.message,
-            since=reason.since,
-            until=reason.until,
             fact_ids=[strawberry.ID(i) for i in reason.fact_ids],
         )
 
@@ -245,16 +248,12 @@ class StandingAttributes:
                 updated_by=None,
                 note="",
             )
-        return cls(
+        return from_row(
+            cls,
+            row,
             key_discharge_unit=row.key_discharge_unit_since is not None,
-            key_discharge_unit_since=row.key_discharge_unit_since,
             class_i_pollutant_unit=row.class_i_pollutant_unit_since is not None,
-            class_i_pollutant_unit_since=row.class_i_pollutant_unit_since,
             key_solid_waste_producer=row.key_solid_waste_producer_since is not None,
-            key_solid_waste_producer_since=row.key_solid_waste_producer_since,
-            updated_at=row.updated_at,
-            updated_by=row.updated_by,
-            note=row.note,
         )
 
 
@@ -321,23 +320,17 @@ class ClassificationChange:
     @classmethod
     def from_row(cls, row: ClassificationChangeRow) -> ClassificationChange:
         previous = row.previous_key
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            enterprise_id=strawberry.ID(str(row.enterprise_id)),
-            key=row.key,
+        return from_row(
+            cls,
+            row,
             source_class=SourceClass.KEY if row.key else SourceClass.GENERAL,
             reasons=[ClassificationReason.from_stored(r) for r in row.reasons],
-            previous_key=previous,
             previous_source_class=None
             if previous is None
             else (SourceClass.KEY if previous else SourceClass.GENERAL),
             previous_reasons=None
             if row.previous_reasons is None
             else [ClassificationReason.from_stored(r) for r in row.previous_reasons],
-            evaluated_on=row.evaluated_on,
-            changed_at=row.changed_at,
-            trigger=ClassificationTrigger(row.trigger),
-            triggered_by=row.triggered_by,
         )
 
 
@@ -377,25 +370,13 @@ class EnterpriseFact:
     def from_row(cls, row: EnterpriseFactRow, today: dt.date) -> EnterpriseFact:
         fact = service.to_fact(row)
         withdrawn = row.withdrawn_at is not None
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            enterprise_id=strawberry.ID(str(row.enterprise_id)),
-            kind=EnterpriseFactKind(row.kind),
-            occurred_on=row.occurred_on,
-            verified=row.verified,
-            normal_production=row.normal_production,
-            assessment_result=RiskLevel(row.assessment_result) if row.assessment_result else None,
-            reference=row.reference,
-            description=row.description,
+        return from_row(
+            cls,
+            row,
             qualifies=domain.qualifies(fact),
             counts_until=domain.last_day_counted(row.occurred_on),
             counting=not withdrawn and domain.counts(fact, today),
-            recorded_at=row.recorded_at,
-            recorded_by=row.recorded_by,
             withdrawn=withdrawn,
-            withdrawn_at=row.withdrawn_at,
-            withdrawn_by=row.withdrawn_by,
-            withdrawn_reason=row.withdrawn_reason,
         )
 
 
@@ -481,15 +462,13 @@ class RiskLabelChange:
 
     @classmethod
     def from_row(cls, row: RiskLabelChangeRow) -> RiskLabelChange:
-        return cls(
-            id=strawberry.ID(str(row.id)),
+        return from_row(
+            cls,
+            row,
             labels=RiskLabels.build(
                 row.enterprise_id, row.labels, row.reinspected_on, row.reason, row.changed_at, row.changed_by
             ),
             changed_labels=[RiskLabelName(name.upper()) for name in row.changed_labels],
-            changed_at=row.changed_at,
-            changed_by=row.changed_by,
-            reason=row.reason,
         )
 
 
@@ -640,9 +619,27 @@ async def risk_labels_of(info: Info, enterprise_id: strawberry.ID | str | uuid.U
     return None if row is None else RiskLabels.from_row(row)
 
 
-async def _classification_in(uow_session: Any, enterprise: EnterpriseRow) -> Classification:
+async def _classification_in(uow_session: Any, enterprise_id: uuid.UUID) -> Classification:
+    """The classification of an enterprise a use case has just changed, read in its transaction."""
+    enterprise = await uow_session.get(EnterpriseRow, enterprise_id)
+    assert enterprise is not None  # the use case has just found it
     views = await service.classification_views(uow_session, [enterprise], china_today())
     return Classification.from_view(views[0])
+
+
+async def _fact_change(
+    info: Info, change: Callable[[UnitOfWork, Principal], Awaitable[tuple[EnterpriseFactRow, bool]]]
+) -> EnterpriseFactPayload:
+    """Record or withdraw a fact (``change``) and answer with it and the classification after it."""
+    ctx = context_of(info)
+    async with ctx.runtime.unit_of_work() as uow:
+        row, changed = await change(uow, ctx.user)
+        classification = await _classification_in(uow.session, row.enterprise_id)
+    return EnterpriseFactPayload(
+        fact=EnterpriseFact.from_row(row, china_today()),
+        classification=classification,
+        classification_changed=changed,
+    )
 
 
 def _labels_input(input: SetRiskLabelsInput) -> tuple[dict[str, str | None], list[dict[str, str]]]:
@@ -753,29 +750,16 @@ class Mutation:
         info: Info,
         input: Annotated[RecordEnterpriseFactInput, strawberry.argument(description="The fact.")],
     ) -> EnterpriseFactPayload:
-        ctx = context_of(info)
-        data = service.FactInput(
+        data = copy_into(
+            service.FactInput,
+            input,
             enterprise_id=parse_id(input.enterprise_id, "Enterprise"),
             kind=domain.FactKind(_value(input.kind)),
-            occurred_on=input.occurred_on,
-            verified=input.verified,
-            normal_production=input.normal_production,
             assessment_result=domain.RiskLevel(_value(input.assessment_result))
             if input.assessment_result
             else None,
-            reference=input.reference,
-            description=input.description,
         )
-        async with ctx.runtime.unit_of_work() as uow:
-            row, changed = await service.record_fact(uow, ctx.user, data)
-            enterprise = await uow.session.get(EnterpriseRow, row.enterprise_id)
-            assert enterprise is not None
-            classification = await _classification_in(uow.session, enterprise)
-        return EnterpriseFactPayload(
-            fact=EnterpriseFact.from_row(row, china_today()),
-            classification=classification,
-            classification_changed=changed,
-        )
+        return await _fact_change(info, lambda uow, user: service.record_fact(uow, user, data))
 
     @strawberry.mutation(
         description="Withdraw a fact recorded in error (it is kept, marked withdrawn with the reason) and "
@@ -788,17 +772,8 @@ class Mutation:
         id: Annotated[strawberry.ID, strawberry.argument(description="The fact.")],
         reason: Annotated[str, strawberry.argument(description="Why it is withdrawn (required).")],
     ) -> EnterpriseFactPayload:
-        ctx = context_of(info)
-        async with ctx.runtime.unit_of_work() as uow:
-            row, changed = await service.withdraw_fact(uow, ctx.user, parse_id(id, "Fact"), reason)
-            enterprise = await uow.session.get(EnterpriseRow, row.enterprise_id)
-            assert enterprise is not None
-            classification = await _classification_in(uow.session, enterprise)
-        return EnterpriseFactPayload(
-            fact=EnterpriseFact.from_row(row, china_today()),
-            classification=classification,
-            classification_changed=changed,
-        )
+        fact_id = parse_id(id, "Fact")
+        return await _fact_change(info, lambda uow, user: service.withdraw_fact(uow, user, fact_id, reason))
 
     @strawberry.mutation(
         description="Designate or undesignate a source as key discharge unit, class-I pollutant unit or "
@@ -814,20 +789,12 @@ class Mutation:
         ],
     ) -> Classification:
         ctx = context_of(info)
-        data = service.StandingInput(
-            enterprise_id=parse_id(input.enterprise_id, "Enterprise"),
-            key_discharge_unit=input.key_discharge_unit,
-            class_i_pollutant_unit=input.class_i_pollutant_unit,
-            key_solid_waste_producer=input.key_solid_waste_producer,
-            effective_on=input.effective_on,
-            note=input.note,
+        data = copy_into(
+            service.StandingInput, input, enterprise_id=parse_id(input.enterprise_id, "Enterprise")
         )
         async with ctx.runtime.unit_of_work() as uow:
             row, _ = await service.set_standing(uow, ctx.user, data)
-            enterprise = await uow.session.get(EnterpriseRow, row.enterprise_id)
-            assert enterprise is not None
-            classification = await _classification_in(uow.session, enterprise)
-        return classification
+            return await _classification_in(uow.session, row.enterprise_id)
 
     @strawberry.mutation(
         description="Set a source's risk labels after a re-inspection (复核); each setting is kept in the "
@@ -839,19 +806,17 @@ class Mutation:
         info: Info,
         input: Annotated[SetRiskLabelsInput, strawberry.argument(description="The labels and why.")],
     ) -> RiskLabels:
-        ctx = context_of(info)
         enterprise_id = parse_id(input.enterprise_id, "Enterprise")
         labels, problems = _labels_input(input)
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.set_risk_labels(
-                uow,
-                ctx.user,
-                service.LabelsInput(
-                    enterprise_id=enterprise_id,
-                    reason=input.reason,
-                    reinspected_on=input.reinspected_on,
-                    labels=labels,
-                    violations=problems,
-                ),
-            )
+        row = await perform(
+            info,
+            service.set_risk_labels,
+            service.LabelsInput(
+                enterprise_id=enterprise_id,
+                reason=input.reason,
+                reinspected_on=input.reinspected_on,
+                labels=labels,
+                violations=problems,
+            ),
+        )
         return RiskLabels.from_row(row)

@@ -26,6 +26,7 @@ from ecosteward.graphql import (
     encode_cursor,
     roles,
 )
+from ecosteward.mapping import from_row, perform
 from ecosteward.references import Jurisdiction
 from ecosteward.repository import parse_id
 from services.archive import access, links
@@ -52,14 +53,7 @@ class ArchiveCatalogueItem:
 
     @classmethod
     def from_item(cls, item: CatalogueItem) -> ArchiveCatalogueItem:
-        return cls(
-            code=item.code,
-            category_no=item.category_no,
-            category_name=item.category_name,
-            name=item.name,
-            name_en=item.name_en,
-            required_when=item.required_when,
-        )
+        return from_row(cls, item)
 
 
 @strawberry.enum(description="Where a document version stands.")
@@ -103,22 +97,11 @@ class DocumentVersion:
 
     @classmethod
     def from_row(cls, row: DocumentVersionRow) -> DocumentVersion:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            enterprise_id=strawberry.ID(str(row.enterprise_id)),
-            item_code=row.item_code,
-            version=row.version,
-            file_name=row.file_name,
-            content_type=row.content_type,
-            size=row.size,
-            sha256=row.sha256,
-            uploaded_by=row.uploaded_by,
-            uploaded_at=row.uploaded_at,
-            superseded_at=row.superseded_at,
-            withdrawn_at=row.withdrawn_at,
+        return from_row(
+            cls,
+            row,
             withdrawn_reason=row.withdrawn_reason or None,
             withdrawn_by=(row.withdrawn_by or None) if row.withdrawn_at is not None else None,
-            retain_until=row.retain_until,
             status=DocumentVersionStatus(domain.version_status(row.superseded_at, row.withdrawn_at).value),
             content_path=service.content_path(row.id),
         )
@@ -190,13 +173,9 @@ class ArchiveItem:
             missing_reason=state.missing_reason if state is not None else "",
         )
         electronic = True if current is not None else (state.electronic if state is not None else None)
-        return cls(
-            code=item.code,
-            category_no=item.category_no,
-            category_name=item.category_name,
-            name=item.name,
-            name_en=item.name_en,
-            required_when=item.required_when,
+        return from_row(
+            cls,
+            item,
             electronic=electronic,
             paper=state.paper if state is not None else None,
             missing_reason=(state.missing_reason or None) if state is not None else None,
@@ -223,12 +202,10 @@ class ArchiveCompleteness:
 
     @classmethod
     def of(cls, enterprise_id: uuid.UUID, figure: domain.Completeness) -> ArchiveCompleteness:
-        return cls(
+        return from_row(
+            cls,
+            figure,
             enterprise_id=strawberry.ID(str(enterprise_id)),
-            accounted=figure.accounted,
-            total=figure.total,
-            ratio=figure.ratio,
-            complete=figure.complete,
             missing_item_codes=list(figure.missing),
         )
 
@@ -398,14 +375,7 @@ class Query:
         async with ctx.runtime.sessions() as session:
             await service.check_jurisdiction_reader(session, ctx.user, jid)
             figure = await service.jurisdiction_completeness(session, jid)
-        return JurisdictionArchiveCompleteness(
-            jurisdiction_id=strawberry.ID(str(jid)),
-            enterprises=figure.enterprises,
-            complete_enterprises=figure.complete_enterprises,
-            accounted=figure.accounted,
-            total=figure.total,
-            ratio=figure.ratio,
-        )
+        return from_row(JurisdictionArchiveCompleteness, figure, jurisdiction_id=strawberry.ID(str(jid)))
 
     @strawberry.field(
         description="One document version by id, within your scope (NOT_FOUND alike for an unknown id and "
@@ -449,7 +419,5 @@ class Mutation:
         extensions=[roles(*domain.WRITER_ROLES)],
     )
     async def withdraw_document_version(self, info: Info, id: strawberry.ID, reason: str) -> DocumentVersion:
-        ctx = context_of(info)
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.withdraw_version(uow, ctx.user, parse_id(id, "Document version"), reason)
+        row = await perform(info, service.withdraw_version, parse_id(id, "Document version"), reason)
         return DocumentVersion.from_row(row)

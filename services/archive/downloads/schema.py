@@ -10,8 +10,10 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput
+from ecosteward.fields import PageRequest, list_field
 from ecosteward.graphql import Connection, context_of, roles
 from ecosteward.listing import page_of
+from ecosteward.mapping import from_row
 from ecosteward.repository import parse_id
 from services.archive import access
 from services.archive.downloads import service
@@ -73,19 +75,11 @@ class ArchiveDownload:
 
     @classmethod
     def from_row(cls, row: ArchiveDownloadRow) -> ArchiveDownload:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            enterprise_id=strawberry.ID(str(row.enterprise_id)),
-            requested_by=row.requested_by,
-            requested_by_role=row.requested_by_role,
-            requested_at=row.requested_at,
-            expires_at=row.expires_at,
-            started_at=row.started_at,
-            completed_at=row.completed_at,
+        return from_row(
+            cls,
+            row,
             outcome=ArchiveDownloadOutcome(service.effective_outcome(row)),
             bytes_sent=float(row.bytes_sent),
-            files_count=row.files_count,
-            client_ip=row.client_ip,
         )
 
 
@@ -107,37 +101,37 @@ def _aware(value: dt.datetime | None, field: str) -> dt.datetime | None:
     return value
 
 
+async def _download_page(info: Info, request: PageRequest[ArchiveDownload]) -> Connection[ArchiveDownload]:
+    filter: ArchiveDownloadFilter | None = request.filter
+    ctx = context_of(info)
+    scope = access.write_scope(ctx.user)
+    since = until = None
+    enterprise_id = None
+    requested_by = None
+    if filter is not None:
+        if filter.enterprise_id is not None:
+            enterprise_id = parse_id(filter.enterprise_id, "Enterprise")
+        requested_by = filter.requested_by
+        since = _aware(filter.from_, "from")
+        until = _aware(filter.to, "to")
+        if since is not None and until is not None and until < since:
+            raise BadUserInput("`to` is before `from` (结束时间早于开始时间).", field="to")
+    stmt = service.log_statement(ctx.user, scope, enterprise_id, requested_by, since, until)
+    return await page_of(info, stmt, request.first, request.after, ArchiveDownload.from_row)
+
+
 @strawberry.type(description="Archive downloads: the log.")
 class Query:
-    @strawberry.field(
+    archive_downloads = list_field(
+        ArchiveDownload,
+        _download_page,
+        filter=ArchiveDownloadFilter,
         description=(
             "The archive download log, newest first: all for the bureau, your jurisdiction's enterprises "
             "for a town, your enterprise's own accounts' downloads for an enterprise."
         ),
         extensions=[roles(*DOWNLOADERS)],
     )
-    async def archive_downloads(
-        self,
-        info: Info,
-        filter: ArchiveDownloadFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[ArchiveDownload]:
-        ctx = context_of(info)
-        scope = access.write_scope(ctx.user)
-        since = until = None
-        enterprise_id = None
-        requested_by = None
-        if filter is not None:
-            if filter.enterprise_id is not None:
-                enterprise_id = parse_id(filter.enterprise_id, "Enterprise")
-            requested_by = filter.requested_by
-            since = _aware(filter.from_, "from")
-            until = _aware(filter.to, "to")
-            if since is not None and until is not None and until < since:
-                raise BadUserInput("`to` is before `from` (结束时间早于开始时间).", field="to")
-        stmt = service.log_statement(ctx.user, scope, enterprise_id, requested_by, since, until)
-        return await page_of(info, stmt, first, after, ArchiveDownload.from_row)
 
 
 @strawberry.type(description="Archive downloads: request a link.")

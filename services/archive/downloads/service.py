@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ecosteward.attributes import from_attributes
 from ecosteward.auth import Principal
 from ecosteward.blobs import BlobStore
 from ecosteward.config import ArchiveSettings, Settings
@@ -228,15 +229,7 @@ def _member(store: BlobStore, path: str, version: DocumentVersionRow) -> ZipMemb
 
 
 def facts_of(version: DocumentVersionRow) -> domain.VersionFacts:
-    return domain.VersionFacts(
-        id=version.id,
-        item_code=version.item_code,
-        file_name=version.file_name,
-        version=version.version,
-        size=version.size,
-        sha256=version.sha256,
-        uploaded_at=version.uploaded_at,
-    )
+    return from_attributes(domain.VersionFacts, version)
 
 
 async def plan_archive(

@@ -89,16 +89,11 @@ class EnterpriseChanged(ArchivePayload):
     @classmethod
     def of(cls, row: EnterpriseRow) -> EnterpriseChanged:
         """The master data of ``row`` (``registered``, ``updated``)."""
-        return cls(
-            id=row.id,
-            credit_code=row.credit_code,
-            name=row.name,
-            jurisdiction_id=row.jurisdiction_id,
-            industry_code=row.industry_code,
+        return cls.from_attributes(
+            row,
+            *("id", "credit_code", "name", "jurisdiction_id", "industry_code", "latitude", "longitude"),
             permit_category=str(row.permit_category),
             status=str(row.status),
-            latitude=row.latitude,
-            longitude=row.longitude,
         )
 
     @classmethod
@@ -132,10 +127,5 @@ async def on_own_enterprise_event(uow: UnitOfWork, event: EventEnvelope) -> None
 
 
 SUBSCRIPTIONS = [
-    Subscription(
-        name="enterprise-accounts",
-        source="archive",
-        filter_subject="ecosteward.archive.enterprise.*",
-        handler=on_own_enterprise_event,
-    ),
+    Subscription.to_family("enterprise-accounts", "archive.enterprise", on_own_enterprise_event),
 ]

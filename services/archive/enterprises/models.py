@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecosteward.db import EntityMixin, UTCDateTime
+from ecosteward.db import EntityMixin, StatusChangeMixin, UTCDateTime
 from services.archive.base import Base
 
 
@@ -34,15 +34,9 @@ class EnterpriseRow(EntityMixin, Base):
     __table_args__ = (sa.Index("ix_enterprises_location", "latitude", "longitude"),)
 
 
-class EnterpriseStatusChangeRow(Base):
+class EnterpriseStatusChangeRow(StatusChangeMixin, Base):
     """A status change of a pollution source (operating, relocating, closed); never deleted."""
 
     __tablename__ = "enterprise_status_changes"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     enterprise_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
-    to_status: Mapped[str] = mapped_column(sa.String(16))
-    reason: Mapped[str] = mapped_column(sa.Text, default="")
-    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    changed_by: Mapped[str] = mapped_column(sa.String(100))

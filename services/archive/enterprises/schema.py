@@ -12,11 +12,13 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
+from ecosteward.fields import PageRequest, children_field, entity_field, list_field
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
+from ecosteward.mapping import copy_into, from_row, perform
 from ecosteward.references import Jurisdiction
-from ecosteward.repository import children, parse_id
+from ecosteward.repository import parse_id
 from services.archive import access
 from services.archive.classification.schema import (
     Classification,
@@ -85,42 +87,17 @@ class Enterprise:
     async def archive(self, info: Info) -> EnterpriseArchive:
         return await archive_of(info, self.id)
 
-    @strawberry.field(description="Status history, oldest first.")
-    async def status_history(self, info: Info) -> list[EnterpriseStatusChange]:
-        rows = await children(
-            info,
-            EnterpriseStatusChangeRow,
-            EnterpriseStatusChangeRow.enterprise_id,
-            parse_id(self.id, "Enterprise"),
-            EnterpriseStatusChangeRow.changed_at,
-        )
-        return [
-            EnterpriseStatusChange(
-                from_status=SourceStatus(r.from_status) if r.from_status else None,
-                to_status=SourceStatus(r.to_status),
-                reason=r.reason,
-                changed_at=r.changed_at,
-                changed_by=r.changed_by,
-            )
-            for r in rows
-        ]
+    status_history = children_field(
+        EnterpriseStatusChange,
+        EnterpriseStatusChangeRow.enterprise_id,
+        "Enterprise",
+        EnterpriseStatusChangeRow.changed_at,
+        description="Status history, oldest first.",
+    )
 
     @classmethod
     def from_row(cls, row: EnterpriseRow) -> Enterprise:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            credit_code=row.credit_code,
-            name=row.name,
-            address=row.address,
-            industry_code=row.industry_code,
-            latitude=row.latitude,
-            longitude=row.longitude,
-            permit_category=PermitCategory(row.permit_category),
-            status=SourceStatus(row.status),
-            status_changed_at=row.status_changed_at,
-            key_source=row.key_source,
-            jurisdiction_id=row.jurisdiction_id,
-        )
+        return from_row(cls, row)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Enterprise:
@@ -216,6 +193,12 @@ async def _visible_statement(info: Info, filter: EnterpriseFilter | None) -> Any
     return queries.enterprise_statement(seen, _criteria(filter))
 
 
+async def _enterprise_page(info: Info, request: PageRequest[Enterprise]) -> Connection[Enterprise]:
+    statement = await _visible_statement(info, request.filter)
+    statement = queries.sorted_statement(statement, request.sort.value, request.direction)
+    return await page_of(info, statement, request.first, request.after, Enterprise.from_row)
+
+
 def _feature(row: EnterpriseRow) -> dict[str, Any]:
     return {
         "type": "Feature",
@@ -235,29 +218,22 @@ def _feature(row: EnterpriseRow) -> dict[str, Any]:
 
 @strawberry.type(description="Archive queries: enterprises and the map.")
 class Query:
-    @strawberry.field(
+    enterprise = entity_field(
+        Enterprise,
         description="One enterprise by id, within your scope (NOT_FOUND alike for an unknown id and for one "
-        "outside your scope)."
+        "outside your scope).",
     )
-    async def enterprise(self, info: Info, id: strawberry.ID) -> Enterprise:
-        return await Enterprise.resolve_reference(info, id)
 
-    @strawberry.field(
+    enterprises = list_field(
+        Enterprise,
+        _enterprise_page,
+        filter=EnterpriseFilter,
+        sort=EnterpriseSortField.NAME,
+        direction=SortDirection.ASC,
         description="Pollution sources in your scope: all for the bureau, your jurisdiction's for a town, your "
         "contracts' for an agency, your own for an enterprise.",
         extensions=[roles(*READERS)],
     )
-    async def enterprises(
-        self,
-        info: Info,
-        filter: EnterpriseFilter | None = None,
-        sort: EnterpriseSortField = EnterpriseSortField.NAME,
-        direction: SortDirection = SortDirection.ASC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Enterprise]:
-        stmt = queries.sorted_statement(await _visible_statement(info, filter), sort.value, direction)
-        return await page_of(info, stmt, first, after, Enterprise.from_row)
 
     @strawberry.field(
         description=f"Sources with a position for the map (filters as for `enterprises`, at most "
@@ -292,20 +268,10 @@ class Mutation:
         extensions=[roles(*EDITORS)],
     )
     async def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> Enterprise:
-        ctx = context_of(info)
-        data = service.EnterpriseInput(
-            credit_code=input.credit_code,
-            name=input.name,
-            jurisdiction_id=parse_id(input.jurisdiction_id, "Jurisdiction"),
-            permit_category=input.permit_category,
-            address=input.address,
-            industry_code=input.industry_code,
-            latitude=input.latitude,
-            longitude=input.longitude,
+        data = copy_into(
+            service.EnterpriseInput, input, jurisdiction_id=parse_id(input.jurisdiction_id, "Jurisdiction")
         )
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.register_enterprise(uow, ctx.user, data, china_today())
-        return Enterprise.from_row(row)
+        return Enterprise.from_row(await perform(info, service.register_enterprise, data, china_today()))
 
     @strawberry.mutation(
         description="Change a source's master data (the bureau, or its town).",
@@ -314,18 +280,9 @@ class Mutation:
     async def update_enterprise(
         self, info: Info, id: strawberry.ID, input: UpdateEnterpriseInput
     ) -> Enterprise:
-        ctx = context_of(info)
         enterprise_id = parse_id(id, "Enterprise")
-        changes = service.EnterpriseChanges(
-            name=input.name,
-            address=input.address,
-            industry_code=input.industry_code,
-            latitude=input.latitude,
-            longitude=input.longitude,
-            permit_category=input.permit_category,
-        )
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.update_enterprise(uow, ctx.user, enterprise_id, changes, china_today())
+        changes = copy_into(service.EnterpriseChanges, input)
+        row = await perform(info, service.update_enterprise, enterprise_id, changes, china_today())
         return Enterprise.from_row(row)
 
     @strawberry.mutation(
@@ -335,8 +292,5 @@ class Mutation:
     async def change_enterprise_status(
         self, info: Info, id: strawberry.ID, status: SourceStatus, reason: str
     ) -> Enterprise:
-        ctx = context_of(info)
         enterprise_id = parse_id(id, "Enterprise")
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.change_status(uow, ctx.user, enterprise_id, status, reason)
-        return Enterprise.from_row(row)
+        return Enterprise.from_row(await perform(info, service.change_status, enterprise_id, status, reason))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ecosteward.db import utcnow
-from ecosteward.errors import BadUserInput, Conflict, ValidationFailed
+from ecosteward.errors import BadUserInput, Conflict, ValidationFailed, check_transition
 from ecosteward.identifiers import credit_code_problem, normalise_credit_code
 from ecosteward.identity import Principal
 from ecosteward.outbox import UnitOfWork
@@ -149,12 +149,7 @@ async def change_status(
     """Record that a source relocates, closes or operates again, with a reason (the bureau, or its town)."""
     row = await access.get_enterprise(uow.session, enterprise_id)
     access.check_can_edit(actor, row)
-    if status not in domain.STATUS_TRANSITIONS[SourceStatus(row.status)]:
-        raise Conflict(
-            f"A source cannot go from {row.status} to {status} (状态不允许).",
-            code="INVALID_TRANSITION",
-            current=row.status,
-        )
+    check_transition(domain.STATUS_TRANSITIONS, SourceStatus(row.status), status, "A source")
     if not reason.strip():
         raise ValidationFailed(
             "A reason is required (须填写原因).",

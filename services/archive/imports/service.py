@@ -450,15 +450,11 @@ async def _write(
                 tick("write", done, total)
             uow.publish(
                 "import_completed",
-                EnterpriseChanged(
-                    import_id=report.import_id,
-                    source=report.source,
-                    actor=report.actor,
-                    total_rows=report.total_rows,
-                    accepted_rows=report.accepted_rows,
-                    rejected_rows=report.rejected_rows,
+                EnterpriseChanged.from_attributes(
+                    report,
+                    *("import_id", "source", "actor", "total_rows", "accepted_rows", "rejected_rows"),
+                    "accept_good_rows",
                     written_rows=total,
-                    accept_good_rows=report.accept_good_rows,
                 ),
                 subject=report.import_id,
             )

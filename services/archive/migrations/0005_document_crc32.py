@@ -1,26 +1,15 @@
 """archive: CRC-32 of each document version, recorded at upload
 
-Revision ID: 0005a
-Revises: 0004a
-Create Date: 2026-11-29 21:00:00
-
 The archive ZIP stores a document with its size and CRC-32 in the local header, so streaming
 readers (Java's ``ZipInputStream``) accept it. Versions uploaded before this column have none: the
 download streams them deflated (level 0, stored blocks) with a data descriptor, which streaming
 readers accept for deflated members, instead of reading the blob twice.
 """
 
-from __future__ import annotations
-
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005a"
-down_revision: str | None = "0004a"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision, down_revision, branch_labels, depends_on = "0005a", "0004a", None, None
 
 
 def upgrade() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
@@ -14,10 +13,13 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
+from ecosteward.fields import entity_field, list_field
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
-from ecosteward.listing import list_page, load_in_scope
+from ecosteward.listing import Listing, read_in_scope
+from ecosteward.mapping import from_row, perform
 from ecosteward.references import Agency, Jurisdiction
 from ecosteward.repository import get_live, parse_id
+from ecosteward.scope import Scope
 from services.inspection import access
 from services.inspection.copies import KnownEnterpriseRow
 from services.inspection.visits import domain, service
@@ -107,7 +109,7 @@ class Enterprise:
         after: str | None = None,
     ) -> Connection[Inspection]:
         where = [InspectionRow.enterprise_id == parse_id(self.id, "Enterprise")]
-        return await _inspection_page(info, filter, sort, direction, first, after, where)
+        return await INSPECTIONS.page(info, _caller_scope(info), filter, sort, direction, first, after, where)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Enterprise:
@@ -158,46 +160,17 @@ class Inspection:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Finding]:
         where = [FindingRow.inspection_id == parse_id(self.id, "Inspection")]
-        caller_scope = access.data_scope(context_of(info).user)
         sort, direction = FindingSortField.RECORDED_AT, SortDirection.ASC
-        return await list_page(
-            info,
-            FindingRow,
-            caller_scope,
-            None,
-            FINDING_SORT_COLUMNS,
-            sort,
-            direction,
-            first,
-            after,
-            Finding.from_row,
-            where,
-        )
+        return await FINDINGS.page(info, _caller_scope(info), None, sort, direction, first, after, where)
 
     @classmethod
     def from_row(cls, row: InspectionRow) -> Inspection:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            visited_on=row.visited_on,
-            inspector_username=row.inspector_username,
-            summary=row.summary,
-            status=InspectionStatus(row.status),
-            recorded_at=row.created_at,
-            enterprise_id=row.enterprise_id,
-            agency_id=row.agency_id,
-            jurisdiction_id=row.jurisdiction_id,
-        )
+        return from_row(cls, row, recorded_at=row.created_at)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Inspection:
         """Used by ``inspection(id)`` and ``_entities`` alike: one rule for both."""
-        ctx = context_of(info)
-        caller_scope = access.data_scope(ctx.user)
-        async with ctx.runtime.sessions() as session:
-            row = await load_in_scope(
-                session, InspectionRow, parse_id(id, "Inspection"), "Inspection", caller_scope
-            )
-        return cls.from_row(row)
+        return cls.from_row(await read_in_scope(info, InspectionRow, id, "Inspection", _caller_scope(info)))
 
 
 @strawberry.federation.type(keys=["id"], description="A problem or hazard found on a visit (问题隐患).")
@@ -228,27 +201,12 @@ class Finding:
 
     @classmethod
     def from_row(cls, row: FindingRow) -> Finding:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            category=FindingCategory(row.category),
-            description=row.description,
-            legal_basis=row.legal_basis,
-            handling_class=HandlingClass(row.handling_class),
-            deadline=row.deadline,
-            status=FindingStatus(row.status),
-            recorded_at=row.created_at,
-            inspection_id=row.inspection_id,
-            enterprise_id=row.enterprise_id,
-        )
+        return from_row(cls, row, recorded_at=row.created_at)
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Finding:
         """Used by ``finding(id)`` and ``_entities`` alike: one rule for both."""
-        ctx = context_of(info)
-        caller_scope = access.data_scope(ctx.user)
-        async with ctx.runtime.sessions() as session:
-            row = await load_in_scope(session, FindingRow, parse_id(id, "Finding"), "Finding", caller_scope)
-        return cls.from_row(row)
+        return cls.from_row(await read_in_scope(info, FindingRow, id, "Finding", _caller_scope(info)))
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -351,95 +309,49 @@ class RecordFindingInput:
 # ------------------------------------------------------------------------------------------ pages
 
 
-INSPECTION_SORT_COLUMNS = {"VISITED_ON": InspectionRow.visited_on, "RECORDED_AT": InspectionRow.created_at}
-FINDING_SORT_COLUMNS = {
-    "RECORDED_AT": FindingRow.created_at,
-    "DEADLINE": FindingRow.deadline,
-    "CATEGORY": FindingRow.category,
-}
+INSPECTIONS = Listing(
+    InspectionRow,
+    {"VISITED_ON": InspectionRow.visited_on, "RECORDED_AT": InspectionRow.created_at},
+    Inspection.from_row,
+)
+FINDINGS = Listing(
+    FindingRow,
+    {"RECORDED_AT": FindingRow.created_at, "DEADLINE": FindingRow.deadline, "CATEGORY": FindingRow.category},
+    Finding.from_row,
+)
 
 
-# ------------------------------------------------------------------------------------------ root
-
-
-async def _inspection_page(
-    info: Info,
-    filter: InspectionFilter | None,
-    sort: InspectionSortField,
-    direction: SortDirection,
-    first: int | None,
-    after: str | None,
-    where: Sequence[Any] = (),
-) -> Connection[Inspection]:
-    """One page of the inspections in the caller's scope (the root list and ``Enterprise.inspections``)."""
-    caller_scope = access.data_scope(context_of(info).user)
-    return await list_page(
-        info,
-        InspectionRow,
-        caller_scope,
-        filter,
-        INSPECTION_SORT_COLUMNS,
-        sort,
-        direction,
-        first,
-        after,
-        Inspection.from_row,
-        where,
-    )
+def _caller_scope(info: Info) -> Scope:
+    """The caller's data scope (a role that sees none: FORBIDDEN before any look-up)."""
+    return access.data_scope(context_of(info).user)
 
 
 @strawberry.type(description="Visit queries (merged into the service's Query).")
 class Query:
-    @strawberry.field(description="One inspection by id (within your scope).")
-    async def inspection(self, info: Info, id: strawberry.ID) -> Inspection:
-        return await Inspection.resolve_reference(info, id)
+    inspection = entity_field(Inspection, description="One inspection by id (within your scope).")
 
-    @strawberry.field(
+    inspections = list_field(
+        Inspection,
+        lambda info, request: INSPECTIONS.answer(info, _caller_scope(info), request),
+        filter=InspectionFilter,
+        sort=InspectionSortField.VISITED_ON,
+        direction=SortDirection.DESC,
         description="Inspections in your scope: all for the bureau, your jurisdiction's for a town, "
         "your agency's for an agency, your own for an enterprise.",
         extensions=[roles(*access.READER_ROLES)],
     )
-    async def inspections(
-        self,
-        info: Info,
-        filter: InspectionFilter | None = None,
-        sort: InspectionSortField = InspectionSortField.VISITED_ON,
-        direction: SortDirection = SortDirection.DESC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Inspection]:
-        return await _inspection_page(info, filter, sort, direction, first, after)
 
-    @strawberry.field(description="One finding by id (within your scope).")
-    async def finding(self, info: Info, id: strawberry.ID) -> Finding:
-        return await Finding.resolve_reference(info, id)
+    finding = entity_field(Finding, description="One finding by id (within your scope).")
 
-    @strawberry.field(
+    findings = list_field(
+        Finding,
+        lambda info, request: FINDINGS.answer(info, _caller_scope(info), request),
+        filter=FindingFilter,
+        sort=FindingSortField.RECORDED_AT,
+        direction=SortDirection.DESC,
         description="Findings in your scope (same rules as inspections).",
         extensions=[roles(*access.READER_ROLES)],
     )
-    async def findings(
-        self,
-        info: Info,
-        filter: FindingFilter | None = None,
-        sort: FindingSortField = FindingSortField.RECORDED_AT,
-        direction: SortDirection = SortDirection.DESC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Finding]:
-        caller_scope = access.data_scope(context_of(info).user)
-        return await list_page(
-            info,
-            FindingRow,
-            caller_scope,
-            filter,
-            FINDING_SORT_COLUMNS,
-            sort,
-            direction,
-            first,
-            after,
-            Finding.from_row,
-        )
 
 
 @strawberry.type(description="Visit mutations (merged into the service's Mutation).")
@@ -449,19 +361,17 @@ class Mutation:
         extensions=[roles(*access.RECORDER_ROLES)],
     )
     async def record_inspection(self, info: Info, input: RecordInspectionInput) -> Inspection:
-        ctx = context_of(info)
         enterprise_id = parse_id(input.enterprise_id, "Enterprise")
         agency_id = None if input.agency_id is None else parse_id(input.agency_id, "Agency")
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.record_inspection(
-                uow,
-                ctx.user,
-                enterprise_id=enterprise_id,
-                visited_on=input.visited_on,
-                summary=input.summary,
-                agency_id=agency_id,
-                today=china_today(),
-            )
+        row = await perform(
+            info,
+            service.record_inspection,
+            enterprise_id=enterprise_id,
+            visited_on=input.visited_on,
+            summary=input.summary,
+            agency_id=agency_id,
+            today=china_today(),
+        )
         return Inspection.from_row(row)
 
     @strawberry.mutation(
@@ -469,19 +379,17 @@ class Mutation:
         extensions=[roles(*access.RECORDER_ROLES)],
     )
     async def record_finding(self, info: Info, input: RecordFindingInput) -> Finding:
-        ctx = context_of(info)
         inspection_id = parse_id(input.inspection_id, "Inspection")
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.record_finding(
-                uow,
-                ctx.user,
-                inspection_id=inspection_id,
-                category=input.category.name,
-                description=input.description,
-                legal_basis=input.legal_basis,
-                handling_class=input.handling_class.name,
-                deadline=input.deadline,
-            )
+        row = await perform(
+            info,
+            service.record_finding,
+            inspection_id=inspection_id,
+            category=input.category.name,
+            description=input.description,
+            legal_basis=input.legal_basis,
+            handling_class=input.handling_class.name,
+            deadline=input.deadline,
+        )
         return Finding.from_row(row)
 
 

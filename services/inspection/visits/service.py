@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
+from ecosteward.event_payloads import PublishedPayload
 from ecosteward.identity import Principal
 from ecosteward.listing import load_in_scope
 from ecosteward.outbox import UnitOfWork
@@ -17,6 +20,8 @@ from services.inspection.copies import KnownEnterpriseRow
 from services.inspection.visits import domain
 from services.inspection.visits.events import FindingChanged, InspectionChanged
 from services.inspection.visits.models import FindingRow, InspectionRow
+
+Recorded = TypeVar("Recorded", InspectionRow, FindingRow)
 
 
 async def record_inspection(
@@ -52,12 +57,7 @@ async def record_inspection(
         summary=summary.strip(),
         status=domain.InspectionStatus.RECORDED,
     )
-    if new_id is not None:
-        row.id = new_id
-    uow.session.add(row)
-    await uow.session.flush()
-    uow.publish("recorded", InspectionChanged.of(row), subject=row.id)
-    return row
+    return await _recorded(uow, row, new_id, InspectionChanged.of)
 
 
 async def record_finding(
@@ -101,9 +101,16 @@ async def record_finding(
         deadline=deadline,
         status=domain.FindingStatus.FOUND,
     )
+    return await _recorded(uow, row, new_id, FindingChanged.of)
+
+
+async def _recorded(
+    uow: UnitOfWork, row: Recorded, new_id: uuid.UUID | None, payload: Callable[[Recorded], PublishedPayload]
+) -> Recorded:
+    """Insert ``row`` (with ``new_id`` when given) and announce it ``recorded`` with its payload."""
     if new_id is not None:
         row.id = new_id
     uow.session.add(row)
     await uow.session.flush()
-    uow.publish("recorded", FindingChanged.of(row), subject=row.id)
+    uow.publish("recorded", payload(row), subject=row.id)
     return row

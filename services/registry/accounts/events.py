@@ -52,16 +52,6 @@ async def on_staff_event(uow: UnitOfWork, event: EventEnvelope) -> None:
 
 
 SUBSCRIPTIONS = [
-    Subscription(
-        name="accounts-agencies",
-        source="registry",
-        filter_subject="ecosteward.registry.agency.*",
-        handler=on_agency_event,
-    ),
-    Subscription(
-        name="accounts-staff",
-        source="registry",
-        filter_subject="ecosteward.registry.staff.*",
-        handler=on_staff_event,
-    ),
+    Subscription.to_family("accounts-agencies", "registry.agency", on_agency_event),
+    Subscription.to_family("accounts-staff", "registry.staff", on_staff_event),
 ]

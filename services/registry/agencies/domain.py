@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ecosteward.errors import Conflict
+from ecosteward.errors import check_transition
 from services.registry.staff.domain import SENIOR_OR_HIGHER, Title
 
 MIN_PROFESSIONALS = 5
@@ -93,9 +93,4 @@ def listing_active(listed_on: dt.date, delisted_on: dt.date | None, on: dt.date)
 
 
 def check_agency_transition(current: AgencyStatus, target: AgencyStatus) -> None:
-    if target not in AGENCY_TRANSITIONS[current]:
-        raise Conflict(
-            f"An agency cannot go from {current.value} to {target.value} (状态不允许).",
-            code="INVALID_TRANSITION",
-            current=current.value,
-        )
+    check_transition(AGENCY_TRANSITIONS, current, target, "An agency")

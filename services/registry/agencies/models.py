@@ -8,7 +8,7 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ecosteward.db import EntityMixin, UTCDateTime
+from ecosteward.db import EntityMixin, StatusChangeMixin, UTCDateTime
 from services.registry.base import Base
 
 
@@ -33,19 +33,13 @@ class AgencyRow(EntityMixin, Base):
     noncompliant_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class AgencyStatusChangeRow(Base):
+class AgencyStatusChangeRow(StatusChangeMixin, Base):
     """One admission status change (入库状态变更) with its reason and date; never deleted."""
 
     __tablename__ = "agency_status_changes"
 
-    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
-    from_status: Mapped[str | None] = mapped_column(sa.String(16), nullable=True)
-    to_status: Mapped[str] = mapped_column(sa.String(16))
-    reason: Mapped[str] = mapped_column(sa.Text, default="")
     unmet_rules: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    changed_at: Mapped[dt.datetime]
-    changed_by: Mapped[str] = mapped_column(sa.String(100))
 
 
 class CreditListingRow(EntityMixin, Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from enum import Enum
 from typing import Annotated
@@ -11,10 +12,12 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
+from ecosteward.fields import PageRequest, children_field, entity_field, list_field, reference_reader
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
-from ecosteward.repository import children, contains, live, order_by, parse_id
+from ecosteward.mapping import copy_into, from_row, perform
+from ecosteward.repository import contains, live, order_by, parse_id
 from services.registry import access
 from services.registry.agencies import domain, service
 from services.registry.agencies.models import AgencyRow, AgencyStatusChangeRow, CreditListingRow
@@ -46,16 +49,6 @@ class AgencyStatusChange:
     changed_at: dt.datetime = strawberry.field(description="When (UTC).")
     changed_by: str = strawberry.field(description="Who (username).")
 
-    @classmethod
-    def from_row(cls, row: AgencyStatusChangeRow) -> AgencyStatusChange:
-        return cls(
-            from_status=domain.AgencyStatus(row.from_status) if row.from_status else None,
-            to_status=domain.AgencyStatus(row.to_status),
-            reason=row.reason,
-            changed_at=row.changed_at,
-            changed_by=row.changed_by,
-        )
-
 
 @strawberry.type(description="A listing on a credit blacklist (失信名单).")
 class CreditListing:
@@ -70,14 +63,7 @@ class CreditListing:
 
     @classmethod
     def from_row(cls, row: CreditListingRow) -> CreditListing:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            source=row.source,
-            listed_on=row.listed_on,
-            delisted_on=row.delisted_on,
-            note=row.note,
-            active=domain.listing_active(row.listed_on, row.delisted_on, china_today()),
-        )
+        return from_row(cls, row, active=domain.listing_active(row.listed_on, row.delisted_on, china_today()))
 
 
 @strawberry.federation.type(
@@ -120,57 +106,28 @@ class Agency:
             failures = await service.admission_failures(session, parse_id(self.id, "Agency"), china_today())
         return [AdmissionRuleFailure(code=f.code, message=f.message) for f in failures]
 
-    @strawberry.field(
+    status_history = children_field(
+        AgencyStatusChange,
+        AgencyStatusChangeRow.agency_id,
+        "Agency",
+        AgencyStatusChangeRow.changed_at,
         description="Admission status history, oldest first. Not for enterprise users.",
         extensions=[roles(*access.DIRECTORY_READERS)],
     )
-    async def status_history(self, info: Info) -> list[AgencyStatusChange]:
-        agency_id = parse_id(self.id, "Agency")
-        rows = await children(
-            info,
-            AgencyStatusChangeRow,
-            AgencyStatusChangeRow.agency_id,
-            agency_id,
-            AgencyStatusChangeRow.changed_at,
-        )
-        return [AgencyStatusChange.from_row(r) for r in rows]
-
-    @strawberry.field(
+    credit_listings = children_field(
+        CreditListing,
+        CreditListingRow.agency_id,
+        "Agency",
+        CreditListingRow.listed_on,
         description="Credit blacklist listings, current and past. Not for enterprise users.",
         extensions=[roles(*access.DIRECTORY_READERS)],
     )
-    async def credit_listings(self, info: Info) -> list[CreditListing]:
-        rows = await children(
-            info,
-            CreditListingRow,
-            CreditListingRow.agency_id,
-            parse_id(self.id, "Agency"),
-            CreditListingRow.listed_on,
-        )
-        return [CreditListing.from_row(r) for r in rows]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Agency:
-        """``agency(id)`` and ``_entities`` alike (``access.read_agency``)."""
-        return cls.from_row(await access.read_agency(info, id))
+    resolve_reference = reference_reader(access.read_agency)
 
     @classmethod
     def from_row(cls, row: AgencyRow) -> Agency:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            credit_code=row.credit_code,
-            address=row.address,
-            contact_name=row.contact_name,
-            contact_phone=row.contact_phone,
-            admin_username=row.admin_username,
-            status=domain.AgencyStatus(row.status),
-            status_reason=row.status_reason,
-            status_changed_at=row.status_changed_at,
-            rules_met=row.rules_met,
-            noncompliant_since=row.noncompliant_since,
-            unmet_rule_codes=list(row.unmet_rules or []),
-        )
+        return from_row(cls, row, unmet_rule_codes=list(row.unmet_rules or []))
 
 
 @strawberry.input(description="Filters for agencies.")
@@ -221,49 +178,46 @@ class ChangeAgencyStatusInput:
     reason: str = strawberry.field(default="", description="Reason; required to refuse, suspend or remove.")
 
 
+async def _agency_page(info: Info, request: PageRequest[Agency]) -> Connection[Agency]:
+    filter: AgencyFilter | None = request.filter
+    stmt = access.directory_scope(live(AgencyRow), context_of(info).user, AgencyRow.id)
+    if filter is not None:
+        if filter.status is not None:
+            stmt = stmt.where(AgencyRow.status == filter.status.value)
+        if filter.rules_met is not None:
+            stmt = stmt.where(
+                AgencyRow.status == domain.AgencyStatus.ADMITTED.value,
+                AgencyRow.rules_met.is_(filter.rules_met),
+            )
+        if filter.search:
+            stmt = stmt.where(
+                sa.or_(
+                    contains(AgencyRow.name, filter.search),
+                    contains(AgencyRow.credit_code, filter.search),
+                )
+            )
+    columns = {"NAME": AgencyRow.name, "STATUS_CHANGED_AT": AgencyRow.status_changed_at}
+    stmt = order_by(stmt, columns, request.sort.value, request.direction, AgencyRow.id)
+    return await page_of(info, stmt, request.first, request.after, Agency.from_row)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(
+    agency = entity_field(
+        Agency,
         description="One agency by id. An enterprise user reads the directory fields of the agencies whose signed contracts cover it.",
         extensions=[roles(*access.AGENCY_READERS)],
     )
-    async def agency(self, info: Info, id: strawberry.ID) -> Agency:
-        return await Agency.resolve_reference(info, id)
 
-    @strawberry.field(
+    agencies = list_field(
+        Agency,
+        _agency_page,
+        filter=AgencyFilter,
+        sort=AgencySortField.NAME,
+        direction=SortDirection.ASC,
         description="The agency database; agency users see only their own agency.",
         extensions=[roles(*access.DIRECTORY_READERS)],
     )
-    async def agencies(
-        self,
-        info: Info,
-        filter: AgencyFilter | None = None,
-        sort: AgencySortField = AgencySortField.NAME,
-        direction: SortDirection = SortDirection.ASC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Agency]:
-        user = context_of(info).user
-        stmt = live(AgencyRow)
-        stmt = access.directory_scope(stmt, user, AgencyRow.id)
-        if filter is not None:
-            if filter.status is not None:
-                stmt = stmt.where(AgencyRow.status == filter.status.value)
-            if filter.rules_met is not None:
-                stmt = stmt.where(
-                    AgencyRow.status == domain.AgencyStatus.ADMITTED.value,
-                    AgencyRow.rules_met.is_(filter.rules_met),
-                )
-            if filter.search:
-                stmt = stmt.where(
-                    sa.or_(
-                        contains(AgencyRow.name, filter.search),
-                        contains(AgencyRow.credit_code, filter.search),
-                    )
-                )
-        columns = {"NAME": AgencyRow.name, "STATUS_CHANGED_AT": AgencyRow.status_changed_at}
-        stmt = order_by(stmt, columns, sort.value, direction, AgencyRow.id)
-        return await page_of(info, stmt, first, after, Agency.from_row)
 
 
 @strawberry.type
@@ -273,18 +227,8 @@ class Mutation:
         extensions=[roles(Role.BUREAU_OFFICER)],
     )
     async def register_agency(self, info: Info, input: RegisterAgencyInput) -> Agency:
-        data = service.AgencyInput(
-            name=input.name,
-            credit_code=input.credit_code,
-            admin_username=input.admin_username,
-            admin_email=input.admin_email,
-            address=input.address,
-            contact_name=input.contact_name,
-            contact_phone=input.contact_phone,
-        )
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.register_agency(uow, context_of(info).user, data)
-        return Agency.from_row(row)
+        data = copy_into(service.AgencyInput, input)
+        return Agency.from_row(await perform(info, service.register_agency, data))
 
     @strawberry.mutation(
         description="Change an agency's contact details (bureau, or the agency's admin).",
@@ -292,30 +236,19 @@ class Mutation:
     )
     async def update_agency(self, info: Info, id: strawberry.ID, input: UpdateAgencyInput) -> Agency:
         agency_id = parse_id(id, "Agency")
-        changes = {
-            "name": input.name,
-            "address": input.address,
-            "contact_name": input.contact_name,
-            "contact_phone": input.contact_phone,
-        }
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.update_agency(uow, context_of(info).user, agency_id, changes)
-        return Agency.from_row(row)
+        return Agency.from_row(
+            await perform(info, service.update_agency, agency_id, dataclasses.asdict(input))
+        )
 
     @strawberry.mutation(
         description="Admit, refuse, suspend, remove or re-open an agency (bureau). Admission lists every unmet rule when refused.",
         extensions=[roles(Role.BUREAU_OFFICER)],
     )
     async def change_agency_status(self, info: Info, input: ChangeAgencyStatusInput) -> Agency:
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.change_agency_status(
-                uow,
-                context_of(info).user,
-                parse_id(input.agency_id, "Agency"),
-                domain.AgencyStatus(input.status.value),
-                input.reason,
-            )
-        return Agency.from_row(row)
+        agency_id, status = parse_id(input.agency_id, "Agency"), domain.AgencyStatus(input.status.value)
+        return Agency.from_row(
+            await perform(info, service.change_agency_status, agency_id, status, input.reason)
+        )
 
     @strawberry.mutation(
         description="Record a credit blacklist listing of an agency, with its source (bureau).",

@@ -43,14 +43,8 @@ class AgencyInput:
 
 def agency_changed(agency: AgencyRow, **extra: Any) -> AgencyChanged:
     """The agency's event payload; ``extra`` adds a verb's own fields (reason, unmet rules)."""
-    return AgencyChanged(
-        id=agency.id,
-        name=agency.name,
-        credit_code=agency.credit_code,
-        status=agency.status,
-        admin_username=agency.admin_username,
-        admin_email=agency.admin_email,
-        **extra,
+    return AgencyChanged.from_attributes(
+        agency, "id", "name", "credit_code", "status", "admin_username", "admin_email", **extra
     )
 
 

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from ecosteward.errors import BadUserInput
 from ecosteward.graphql import context_of, roles
 from ecosteward.identity import Role
+from ecosteward.mapping import from_row
 from ecosteward.workdays import parse_day_kind
 from services.registry.calendar import domain, queries, service
 from services.registry.calendar.queries import CALENDAR_CACHE
@@ -49,12 +50,13 @@ class Deadline:
 
 
 def _year(view: queries.YearView) -> CalendarYear:
-    return CalendarYear(
-        year=view.year,
-        confirmed=view.confirmed,
-        entries=[CalendarEntry(day=r.day, kind=r.kind, name=r.name) for r in view.entries],
-        override_reason=view.override_reason,
-    )
+    return from_row(CalendarYear, view, entries=[from_row(CalendarEntry, r) for r in view.entries])
+
+
+async def _year_after_change(info: Info, year: int) -> CalendarYear:
+    """``year`` as it stands after a change: the cached calendars are dropped first, so deadlines move."""
+    CALENDAR_CACHE.invalidate()
+    return _year(await queries.calendar_year(context_of(info).runtime.sessions, year))
 
 
 @strawberry.type
@@ -73,7 +75,7 @@ class Query:
             raise BadUserInput(
                 "The answer would lie past the last representable day (日期超出范围).", field="start"
             ) from exc
-        return Deadline(due_on=deadline.due_on, provisional=deadline.provisional)
+        return from_row(Deadline, deadline)
 
 
 @strawberry.type
@@ -84,24 +86,20 @@ class Mutation:
     )
     async def set_calendar_entry(self, info: Info, day: dt.date, kind: str, name: str) -> CalendarYear:
         day_kind = parse_day_kind(kind)
-        runtime = context_of(info).runtime
-        async with runtime.unit_of_work() as uow:
+        async with context_of(info).runtime.unit_of_work() as uow:
             await service.set_calendar_day(uow, context_of(info).user, day, day_kind, name)
             await service.after_calendar_change(uow)
-        CALENDAR_CACHE.invalidate()
-        return _year(await queries.calendar_year(runtime.sessions, day.year))
+        return await _year_after_change(info, day.year)
 
     @strawberry.mutation(
         description="Remove a calendar entry (kept in history). Pending deadlines move with it.",
         extensions=[roles(Role.BUREAU_OFFICER)],
     )
     async def remove_calendar_entry(self, info: Info, day: dt.date) -> CalendarYear:
-        runtime = context_of(info).runtime
-        async with runtime.unit_of_work() as uow:
+        async with context_of(info).runtime.unit_of_work() as uow:
             await service.remove_calendar_day(uow, context_of(info).user, day)
             await service.after_calendar_change(uow)
-        CALENDAR_CACHE.invalidate()
-        return _year(await queries.calendar_year(runtime.sessions, day.year))
+        return await _year_after_change(info, day.year)
 
     @strawberry.mutation(
         description="Confirm a year's official schedule: provisional deadlines in it are recomputed and an event lists those that moved. A year without any HOLIDAY entry is refused (NO_HOLIDAYS) unless overrideReason is given.",
@@ -118,9 +116,7 @@ class Mutation:
             ),
         ] = None,
     ) -> CalendarYear:
-        runtime = context_of(info).runtime
-        async with runtime.unit_of_work() as uow:
+        async with context_of(info).runtime.unit_of_work() as uow:
             confirmation = await service.confirm_year(uow, context_of(info).user, year, override_reason)
             await service.after_calendar_change(uow, confirmed_year=year, confirmation=confirmation)
-        CALENDAR_CACHE.invalidate()
-        return _year(await queries.calendar_year(runtime.sessions, year))
+        return await _year_after_change(info, year)

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from ecosteward.errors import BadUserInput, Conflict, ValidationFailed
+from ecosteward.errors import BadUserInput, ValidationFailed, check_transition
 
 FILING_WORKING_DAYS = 10
 """A jurisdiction files a contract within 10 working days after signing (签订后10个工作日内报备)."""
@@ -67,12 +67,7 @@ class ServiceMode(StrEnum):
 
 
 def check_contract_transition(current: ContractStatus, target: ContractStatus) -> None:
-    if target not in CONTRACT_TRANSITIONS[current]:
-        raise Conflict(
-            f"A contract cannot go from {current.value} to {target.value} (合同状态不允许).",
-            code="INVALID_TRANSITION",
-            current=current.value,
-        )
+    check_transition(CONTRACT_TRANSITIONS, current, target, "A contract", "合同状态")
 
 
 def contract_violations(

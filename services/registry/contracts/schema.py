@@ -12,10 +12,19 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
+from ecosteward.fields import (
+    PageRequest,
+    children_field,
+    entity_field,
+    list_field,
+    parent_field,
+    reference_reader,
+)
 from ecosteward.graphql import Connection, SortDirection, connection, context_of, paginate, roles
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
-from ecosteward.repository import children, contains, live, load_live, order_by, parse_id
+from ecosteward.mapping import copy_into, from_row, perform
+from ecosteward.repository import contains, live, order_by, parse_id
 from ecosteward.workdays import WorkdayCalendar
 from services.registry import access
 from services.registry.agencies.models import AgencyRow
@@ -64,9 +73,7 @@ class ServiceCatalogueItem:
 
     @classmethod
     def from_item(cls, item: CatalogueItem) -> ServiceCatalogueItem:
-        return cls(
-            code=item.code, annex=item.annex, category=item.category, name=item.name, name_en=item.name_en
-        )
+        return from_row(cls, item)
 
 
 @strawberry.type(description="A document attached to a contract (metadata; the file lives in blob storage).")
@@ -105,15 +112,14 @@ class ServiceContract:
     scope_jurisdiction_ids: strawberry.Private[list[str]]
     catalogue_codes: strawberry.Private[list[str]]
 
-    @strawberry.field(description="The contracted agency.")
-    async def agency(self, info: Info) -> Agency:
-        return Agency.from_row(await load_live(info, AgencyRow, self.agency_id, "Agency"))
+    agency = parent_field(Agency, AgencyRow, "agency_id", description="The contracted agency.")
 
-    @strawberry.field(description="The managing department that signed the contract.")
-    async def jurisdiction(self, info: Info) -> Jurisdiction:
-        return Jurisdiction.from_row(
-            await load_live(info, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
-        )
+    jurisdiction = parent_field(
+        Jurisdiction,
+        JurisdictionRow,
+        "jurisdiction_id",
+        description="The managing department that signed the contract.",
+    )
 
     @strawberry.field(description="Jurisdictions served as a whole.")
     async def scope_jurisdictions(self, info: Info) -> list[Jurisdiction]:
@@ -144,32 +150,18 @@ class ServiceContract:
                 return None
         return (await _filings(info, [row]))[0]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> ServiceContract:
-        """``serviceContract(id)`` and ``_entities`` alike (``access.read_contract``): no other way in."""
-        return cls.from_row(await access.read_contract(info, id))
+    resolve_reference = reference_reader(access.read_contract)
 
     @classmethod
     def from_row(cls, row: ServiceContractRow) -> ServiceContract:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            title=row.title,
-            price=row.price,
-            starts_on=row.starts_on,
-            ends_on=row.ends_on,
-            service_mode=domain.ServiceMode(row.service_mode),
-            contracted_tasks=row.contracted_tasks,
-            status=domain.ContractStatus(row.status),
-            signed_on=row.signed_on,
-            closed_on=row.closed_on,
-            closed_reason=row.closed_reason,
+        return from_row(
+            cls,
+            row,
             scope_enterprise_ids=[strawberry.ID(x) for x in row.scope_enterprise_ids or []],
             attachments=[
                 Attachment(name=a["name"], url=a["url"], sha256=a["sha256"], size=int(a["size"]))
                 for a in row.attachments or []
             ],
-            agency_id=row.agency_id,
-            jurisdiction_id=row.jurisdiction_id,
             scope_jurisdiction_ids=list(row.scope_jurisdiction_ids or []),
             catalogue_codes=list(row.catalogue_codes or []),
         )
@@ -211,29 +203,27 @@ class Filing:
     contract_id: strawberry.Private[uuid.UUID]
     jurisdiction_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field(description="The contract filed.")
-    async def contract(self, info: Info) -> ServiceContract:
-        return ServiceContract.from_row(
-            await load_live(info, ServiceContractRow, self.contract_id, "ServiceContract")
-        )
+    contract = parent_field(
+        ServiceContract, ServiceContractRow, "contract_id", description="The contract filed."
+    )
 
-    @strawberry.field(description="The filing jurisdiction.")
-    async def jurisdiction(self, info: Info) -> Jurisdiction:
-        return Jurisdiction.from_row(
-            await load_live(info, JurisdictionRow, self.jurisdiction_id, "Jurisdiction")
-        )
+    jurisdiction = parent_field(
+        Jurisdiction, JurisdictionRow, "jurisdiction_id", description="The filing jurisdiction."
+    )
 
-    @strawberry.field(description="History, oldest first.")
-    async def history(self, info: Info) -> list[FilingAction]:
-        filing_id = parse_id(self.id, "Filing")
-        rows = await children(info, FilingActionRow, FilingActionRow.filing_id, filing_id, FilingActionRow.at)
-        return [FilingAction(action=r.action, at=r.at, by=r.by, reason=r.reason) for r in rows]
+    history = children_field(
+        FilingAction,
+        FilingActionRow.filing_id,
+        "Filing",
+        FilingActionRow.at,
+        description="History, oldest first.",
+    )
 
     @classmethod
     def from_row(cls, row: FilingRow, working_days_left: int) -> Filing:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            status=domain.FilingStatus(row.status),
+        return from_row(
+            cls,
+            row,
             standing=domain.filing_standing(
                 row.due_on,
                 row.first_filed_on,
@@ -241,16 +231,7 @@ class Filing:
                 working_days_left,
                 cancelled=row.status == domain.FilingStatus.CANCELLED.value,
             ),
-            signed_on=row.signed_on,
-            due_on=row.due_on,
-            due_provisional=row.due_provisional,
             working_days_left=working_days_left,
-            first_filed_on=row.first_filed_on,
-            filed_late=row.filed_late,
-            acknowledged_at=row.acknowledged_at,
-            return_reason=row.return_reason,
-            contract_id=row.contract_id,
-            jurisdiction_id=row.jurisdiction_id,
         )
 
 
@@ -369,73 +350,72 @@ async def _filings(info: Info, rows: list[FilingRow]) -> list[Filing]:
     return _filings_on(await CALENDAR_CACHE.get(context_of(info).runtime.sessions), rows)
 
 
+async def _contract_page(info: Info, request: PageRequest[ServiceContract]) -> Connection[ServiceContract]:
+    filter: ContractFilter | None = request.filter
+    stmt = access.contract_scope(live(ServiceContractRow), context_of(info).user, ServiceContractRow)
+    if filter is not None:
+        if filter.status is not None:
+            stmt = stmt.where(ServiceContractRow.status == filter.status.value)
+        if filter.jurisdiction_id is not None:
+            stmt = stmt.where(
+                ServiceContractRow.jurisdiction_id == parse_id(filter.jurisdiction_id, "Jurisdiction")
+            )
+        if filter.agency_id is not None:
+            stmt = stmt.where(ServiceContractRow.agency_id == parse_id(filter.agency_id, "Agency"))
+        if filter.search:
+            stmt = stmt.where(contains(ServiceContractRow.title, filter.search))
+    columns = {
+        "STARTS_ON": ServiceContractRow.starts_on,
+        "SIGNED_ON": ServiceContractRow.signed_on,
+        "PRICE": ServiceContractRow.price,
+    }
+    stmt = order_by(stmt, columns, request.sort.value, request.direction, ServiceContractRow.id)
+    return await page_of(info, stmt, request.first, request.after, ServiceContract.from_row)
+
+
+async def _filing_page(info: Info, request: PageRequest[Filing]) -> Connection[Filing]:
+    calendar = await CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+    stmt = queries.filing_statement(
+        context_of(info).user, _filing_query(request.filter), china_today(), calendar
+    )
+    stmt = order_by(
+        stmt,
+        {"DUE_ON": FilingRow.due_on, "SIGNED_ON": FilingRow.signed_on},
+        request.sort.value,
+        request.direction,
+        FilingRow.id,
+    )
+    async with context_of(info).runtime.sessions() as session:
+        rows, page, total = await paginate(session, stmt, request.first, request.after)
+    return connection(_filings_on(calendar, rows), page, total)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(
+    service_contract = entity_field(
+        ServiceContract,
         description="One contract by id (within your scope).",
         extensions=[roles(*access.CONTRACT_READERS)],
     )
-    async def service_contract(self, info: Info, id: strawberry.ID) -> ServiceContract:
-        return await ServiceContract.resolve_reference(info, id)
 
-    @strawberry.field(
+    service_contracts = list_field(
+        ServiceContract,
+        _contract_page,
+        filter=ContractFilter,
+        sort=ContractSortField.STARTS_ON,
+        direction=SortDirection.DESC,
         description="Contracts in your scope: all for the bureau, your jurisdiction's for a town, your agency's for an agency.",
         extensions=[roles(*access.CONTRACT_READERS)],
     )
-    async def service_contracts(
-        self,
-        info: Info,
-        filter: ContractFilter | None = None,
-        sort: ContractSortField = ContractSortField.STARTS_ON,
-        direction: SortDirection = SortDirection.DESC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[ServiceContract]:
-        stmt = access.contract_scope(live(ServiceContractRow), context_of(info).user, ServiceContractRow)
-        if filter is not None:
-            if filter.status is not None:
-                stmt = stmt.where(ServiceContractRow.status == filter.status.value)
-            if filter.jurisdiction_id is not None:
-                stmt = stmt.where(
-                    ServiceContractRow.jurisdiction_id == parse_id(filter.jurisdiction_id, "Jurisdiction")
-                )
-            if filter.agency_id is not None:
-                stmt = stmt.where(ServiceContractRow.agency_id == parse_id(filter.agency_id, "Agency"))
-            if filter.search:
-                stmt = stmt.where(contains(ServiceContractRow.title, filter.search))
-        columns = {
-            "STARTS_ON": ServiceContractRow.starts_on,
-            "SIGNED_ON": ServiceContractRow.signed_on,
-            "PRICE": ServiceContractRow.price,
-        }
-        stmt = order_by(stmt, columns, sort.value, direction, ServiceContractRow.id)
-        return await page_of(info, stmt, first, after, ServiceContract.from_row)
-
-    @strawberry.field(
+    filings = list_field(
+        Filing,
+        _filing_page,
+        filter=FilingFilter,
+        sort=FilingSortField.DUE_ON,
+        direction=SortDirection.ASC,
         description="The filings inbox: the bureau sees all, a town its own, an agency its contracts'.",
         extensions=[roles(*access.FILING_READERS)],
     )
-    async def filings(
-        self,
-        info: Info,
-        filter: FilingFilter | None = None,
-        sort: FilingSortField = FilingSortField.DUE_ON,
-        direction: SortDirection = SortDirection.ASC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Filing]:
-        calendar = await CALENDAR_CACHE.get(context_of(info).runtime.sessions)
-        stmt = queries.filing_statement(context_of(info).user, _filing_query(filter), china_today(), calendar)
-        stmt = order_by(
-            stmt,
-            {"DUE_ON": FilingRow.due_on, "SIGNED_ON": FilingRow.signed_on},
-            sort.value,
-            direction,
-            FilingRow.id,
-        )
-        async with context_of(info).runtime.sessions() as session:
-            rows, page, total = await paginate(session, stmt, first, after)
-        return connection(_filings_on(calendar, rows), page, total)
 
     @strawberry.field(
         description="Counts of the filings matching the filters, by standing.",
@@ -447,14 +427,7 @@ class Query:
         filings = queries.filing_statement(context_of(info).user, _filing_query(filter), today, calendar)
         async with context_of(info).runtime.sessions() as session:
             counts = await queries.filing_counts(session, filings, today, calendar)
-        return FilingCounts(
-            total=counts.total,
-            awaiting=counts.awaiting,
-            due_soon=counts.due_soon,
-            overdue=counts.overdue,
-            filed_on_time=counts.filed_on_time,
-            filed_late=counts.filed_late,
-        )
+        return from_row(FilingCounts, counts)
 
     @strawberry.field(description="The service catalogue of seed 004 Annexes B–D.")
     def service_catalogue(self, annex: str | None = None) -> list[ServiceCatalogueItem]:
@@ -472,25 +445,20 @@ class Mutation:
         user = context_of(info).user
         jurisdiction_id = parse_id(input.jurisdiction_id, "Jurisdiction")
         access.check_contract_creatable(user, jurisdiction_id)
-        data = service.ContractInput(
-            title=input.title,
+        data = copy_into(
+            service.ContractInput,
+            input,
             agency_id=parse_id(input.agency_id, "Agency"),
             jurisdiction_id=jurisdiction_id,
-            price=input.price,
-            starts_on=input.starts_on,
-            ends_on=input.ends_on,
             service_mode=domain.ServiceMode(input.service_mode.value),
-            contracted_tasks=input.contracted_tasks,
             scope_jurisdiction_ids=[parse_id(x, "Jurisdiction") for x in input.scope_jurisdiction_ids],
             scope_enterprise_ids=[parse_id(x, "Enterprise") for x in input.scope_enterprise_ids],
             catalogue_codes=[domain.catalogue_code(c) for c in input.catalogue_codes],
             attachments=[domain.attachment(a.name, a.url, a.sha256, a.size) for a in input.attachments],
         )
-        runtime = context_of(info).runtime
-        await service.await_enterprise_copies(runtime.sessions, jurisdiction_id, data.scope_enterprise_ids)
-        async with runtime.unit_of_work() as uow:
-            row = await service.create_contract(uow, user, data)
-        return ServiceContract.from_row(row)
+        sessions = context_of(info).runtime.sessions
+        await service.await_enterprise_copies(sessions, jurisdiction_id, data.scope_enterprise_ids)
+        return ServiceContract.from_row(await perform(info, service.create_contract, data))
 
     @strawberry.mutation(
         description="Record the signing; the filing is then due on the 10th working day after it.",
@@ -499,11 +467,9 @@ class Mutation:
     async def sign_service_contract(
         self, info: Info, id: strawberry.ID, signed_on: dt.date
     ) -> ServiceContract:
-        runtime = context_of(info).runtime
         contract_id = parse_id(id, "ServiceContract")
-        calendar = await CALENDAR_CACHE.get(runtime.sessions)
-        async with runtime.unit_of_work() as uow:
-            row, _ = await service.sign_contract(uow, context_of(info).user, contract_id, signed_on, calendar)
+        calendar = await CALENDAR_CACHE.get(context_of(info).runtime.sessions)
+        row, _ = await perform(info, service.sign_contract, contract_id, signed_on, calendar)
         return ServiceContract.from_row(row)
 
     @strawberry.mutation(
@@ -512,19 +478,14 @@ class Mutation:
     )
     async def file_service_contract(self, info: Info, id: strawberry.ID) -> Filing:
         contract_id = parse_id(id, "ServiceContract")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.file_contract(uow, context_of(info).user, contract_id)
-        return (await _filings(info, [row]))[0]
+        return (await _filings(info, [await perform(info, service.file_contract, contract_id)]))[0]
 
     @strawberry.mutation(
         description="Return a filing for correction, with a reason (bureau).",
         extensions=[roles(Role.BUREAU_OFFICER)],
     )
     async def return_filing(self, info: Info, contract_id: strawberry.ID, reason: str) -> Filing:
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.return_filing(
-                uow, context_of(info).user, parse_id(contract_id, "ServiceContract"), reason
-            )
+        row = await perform(info, service.return_filing, parse_id(contract_id, "ServiceContract"), reason)
         return (await _filings(info, [row]))[0]
 
     @strawberry.mutation(
@@ -532,10 +493,7 @@ class Mutation:
         extensions=[roles(Role.BUREAU_OFFICER)],
     )
     async def acknowledge_filing(self, info: Info, contract_id: strawberry.ID) -> Filing:
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.acknowledge_filing(
-                uow, context_of(info).user, parse_id(contract_id, "ServiceContract")
-            )
+        row = await perform(info, service.acknowledge_filing, parse_id(contract_id, "ServiceContract"))
         return (await _filings(info, [row]))[0]
 
     @strawberry.mutation(
@@ -544,11 +502,10 @@ class Mutation:
     )
     async def end_service_contract(self, info: Info, id: strawberry.ID, ended_on: dt.date) -> ServiceContract:
         contract_id = parse_id(id, "ServiceContract")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.close_contract(
-                uow, context_of(info).user, contract_id, domain.ContractStatus.ENDED, ended_on, ""
-            )
-        return ServiceContract.from_row(row)
+        ended = domain.ContractStatus.ENDED
+        return ServiceContract.from_row(
+            await perform(info, service.close_contract, contract_id, ended, ended_on, "")
+        )
 
     @strawberry.mutation(
         description="Terminate a contract early, with a reason.",
@@ -556,13 +513,6 @@ class Mutation:
     )
     async def terminate_service_contract(self, info: Info, id: strawberry.ID, reason: str) -> ServiceContract:
         contract_id = parse_id(id, "ServiceContract")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.close_contract(
-                uow,
-                context_of(info).user,
-                contract_id,
-                domain.ContractStatus.TERMINATED,
-                china_today(),
-                reason,
-            )
+        terminated, today = domain.ContractStatus.TERMINATED, china_today()
+        row = await perform(info, service.close_contract, contract_id, terminated, today, reason)
         return ServiceContract.from_row(row)

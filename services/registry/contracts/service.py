@@ -55,20 +55,12 @@ class ContractInput:
 
 def contract_changed(contract: ServiceContractRow, **extra: Any) -> ContractChanged:
     """The contract's event payload; ``extra`` adds a verb's own fields (the filing due date)."""
-    return ContractChanged(
-        id=contract.id,
-        title=contract.title,
-        agency_id=contract.agency_id,
-        jurisdiction_id=contract.jurisdiction_id,
-        price=contract.price,
-        starts_on=contract.starts_on,
-        ends_on=contract.ends_on,
-        status=contract.status,
-        service_mode=contract.service_mode,
-        contracted_tasks=contract.contracted_tasks,
+    return ContractChanged.from_attributes(
+        contract,
+        *("id", "title", "agency_id", "jurisdiction_id", "price", "starts_on", "ends_on", "status"),
+        *("service_mode", "contracted_tasks", "signed_on"),
         scope_jurisdiction_ids=_ids(contract.scope_jurisdiction_ids),
         scope_enterprise_ids=_ids(contract.scope_enterprise_ids),
-        signed_on=contract.signed_on,
         **extra,
     )
 
@@ -241,14 +233,19 @@ async def _live_jurisdictions(session: AsyncSession, ids: set[uuid.UUID]) -> set
     return set(found.all())
 
 
-async def check_contract_scope(session: AsyncSession, contract: ServiceContractRow) -> None:
-    """VALIDATION_FAILED naming every scope id outside the contract's managing jurisdiction."""
-    offence = await scope_offence(
+async def _offence_of(session: AsyncSession, contract: ServiceContractRow) -> domain.ScopeOffence:
+    """What of ``contract``'s scope lies outside its managing jurisdiction (falsy: nothing)."""
+    return await scope_offence(
         session,
         contract.jurisdiction_id,
         _ids(contract.scope_jurisdiction_ids),
         _ids(contract.scope_enterprise_ids),
     )
+
+
+async def check_contract_scope(session: AsyncSession, contract: ServiceContractRow) -> None:
+    """VALIDATION_FAILED naming every scope id outside the contract's managing jurisdiction."""
+    offence = await _offence_of(session, contract)
     if offence:
         managing = await session.get(JurisdictionRow, contract.jurisdiction_id)
         raise ValidationFailed(
@@ -292,12 +289,7 @@ async def contracts_outside_their_jurisdiction(
     ).all()
     found = []
     for contract in contracts:
-        offence = await scope_offence(
-            session,
-            contract.jurisdiction_id,
-            _ids(contract.scope_jurisdiction_ids),
-            _ids(contract.scope_enterprise_ids),
-        )
+        offence = await _offence_of(session, contract)
         if offence:
             found.append((contract, offence))
     return found
@@ -314,16 +306,10 @@ async def filing_of(session: AsyncSession, contract_id: uuid.UUID) -> FilingRow:
 
 def filing_changed(filing: FilingRow, contract: ServiceContractRow, **extra: Any) -> FilingChanged:
     """The filing's event payload; ``extra`` adds a verb's own fields (reason, moved due date)."""
-    return FilingChanged(
-        id=filing.id,
-        contract_id=filing.contract_id,
-        jurisdiction_id=filing.jurisdiction_id,
-        agency_id=filing.agency_id,
-        status=filing.status,
-        due_on=filing.due_on,
-        due_provisional=filing.due_provisional,
-        first_filed_on=filing.first_filed_on,
-        filed_late=filing.filed_late,
+    return FilingChanged.from_attributes(
+        filing,
+        *("id", "contract_id", "jurisdiction_id", "agency_id", "status", "due_on", "due_provisional"),
+        *("first_filed_on", "filed_late"),
         contract_status=contract.status,
         **extra,
     )

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.graphql import Connection, SortDirection, context_of, roles
+from ecosteward.fields import PageRequest, entity_field, list_field, reference_reader
+from ecosteward.graphql import Connection, SortDirection, roles
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
+from ecosteward.mapping import from_row, perform
 from ecosteward.repository import contains, live, order_by
 from services.registry import access
 from services.registry.jurisdictions import domain, service
@@ -38,18 +40,9 @@ class Jurisdiction:
 
     @classmethod
     def from_row(cls, row: JurisdictionRow) -> Jurisdiction:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            code=row.code,
-            name=row.name,
-            name_en=row.name_en,
-            kind=domain.JurisdictionKind(row.kind),
-        )
+        return from_row(cls, row)
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Jurisdiction:
-        """``jurisdiction(id)`` and ``_entities`` alike (``access.read_jurisdiction``)."""
-        return cls.from_row(await access.read_jurisdiction(info, id))
+    resolve_reference = reference_reader(access.read_jurisdiction)
 
 
 @strawberry.input(description="Filters for the jurisdictions directory.")
@@ -72,43 +65,41 @@ class CreateJurisdictionInput:
     kind: JurisdictionKind = strawberry.field(description="Kind of unit.")
 
 
+async def _jurisdiction_page(info: Info, request: PageRequest[Jurisdiction]) -> Connection[Jurisdiction]:
+    filter: JurisdictionFilter | None = request.filter
+    stmt = live(JurisdictionRow)
+    if filter is not None:
+        if filter.kind is not None:
+            stmt = stmt.where(JurisdictionRow.kind == filter.kind.value)
+        if filter.search:
+            stmt = stmt.where(
+                sa.or_(
+                    contains(JurisdictionRow.name, filter.search),
+                    contains(JurisdictionRow.code, filter.search),
+                )
+            )
+    stmt = order_by(
+        stmt,
+        {"CODE": JurisdictionRow.code, "NAME": JurisdictionRow.name},
+        request.sort.value,
+        request.direction,
+        JurisdictionRow.id,
+    )
+    return await page_of(info, stmt, request.first, request.after, Jurisdiction.from_row)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="One managing unit by id.")
-    async def jurisdiction(self, info: Info, id: strawberry.ID) -> Jurisdiction:
-        return await Jurisdiction.resolve_reference(info, id)
+    jurisdiction = entity_field(Jurisdiction, description="One managing unit by id.")
 
-    @strawberry.field(
-        description="The jurisdictions directory (district, towns, streets, parks); readable by every signed-in user."
+    jurisdictions = list_field(
+        Jurisdiction,
+        _jurisdiction_page,
+        filter=JurisdictionFilter,
+        sort=JurisdictionSortField.CODE,
+        direction=SortDirection.ASC,
+        description="The jurisdictions directory (district, towns, streets, parks); readable by every signed-in user.",
     )
-    async def jurisdictions(
-        self,
-        info: Info,
-        filter: JurisdictionFilter | None = None,
-        sort: JurisdictionSortField = JurisdictionSortField.CODE,
-        direction: SortDirection = SortDirection.ASC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Jurisdiction]:
-        stmt = live(JurisdictionRow)
-        if filter is not None:
-            if filter.kind is not None:
-                stmt = stmt.where(JurisdictionRow.kind == filter.kind.value)
-            if filter.search:
-                stmt = stmt.where(
-                    sa.or_(
-                        contains(JurisdictionRow.name, filter.search),
-                        contains(JurisdictionRow.code, filter.search),
-                    )
-                )
-        stmt = order_by(
-            stmt,
-            {"CODE": JurisdictionRow.code, "NAME": JurisdictionRow.name},
-            sort.value,
-            direction,
-            JurisdictionRow.id,
-        )
-        return await page_of(info, stmt, first, after, Jurisdiction.from_row)
 
 
 @strawberry.type
@@ -118,8 +109,7 @@ class Mutation:
         extensions=[roles(Role.BUREAU_OFFICER)],
     )
     async def create_jurisdiction(self, info: Info, input: CreateJurisdictionInput) -> Jurisdiction:
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.create_jurisdiction(
-                uow, context_of(info).user, input.code, input.name, input.kind, name_en=input.name_en
-            )
+        row = await perform(
+            info, service.create_jurisdiction, input.code, input.name, input.kind, name_en=input.name_en
+        )
         return Jurisdiction.from_row(row)

@@ -9,9 +9,11 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
+from ecosteward.fields import PageRequest, list_field, parent_field
 from ecosteward.graphql import Connection, context_of, roles
 from ecosteward.listing import page_of
-from ecosteward.repository import live, load_live, parse_id
+from ecosteward.mapping import from_row, perform
+from ecosteward.repository import live, parse_id
 from services.registry import access
 from services.registry.jurisdictions.models import JurisdictionRow
 from services.registry.jurisdictions.schema import Jurisdiction
@@ -41,29 +43,15 @@ class WorkPermit:
     def state(self) -> PermitState:
         return domain.permit_state(self.valid_from, self.valid_to, self.revoked_on, china_today())
 
-    @strawberry.field(description="The holder.")
-    async def staff(self, info: Info) -> Staff:
-        return Staff.from_row(await load_live(info, StaffRow, self.staff_id, "Staff"))
+    staff = parent_field(Staff, StaffRow, "staff_id", description="The holder.")
 
-    @strawberry.field(description="The managing department that issued it.")
-    async def issued_by(self, info: Info) -> Jurisdiction:
-        return Jurisdiction.from_row(
-            await load_live(info, JurisdictionRow, self.issued_by_id, "Jurisdiction")
-        )
+    issued_by = parent_field(
+        Jurisdiction, JurisdictionRow, "issued_by_id", description="The managing department that issued it."
+    )
 
     @classmethod
     def from_row(cls, row: WorkPermitRow) -> WorkPermit:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            number=row.number,
-            valid_from=row.valid_from,
-            valid_to=row.valid_to,
-            revoked_at=row.revoked_at,
-            revoked_reason=row.revoked_reason,
-            staff_id=row.staff_id,
-            issued_by_id=row.issued_by_id,
-            revoked_on=service.revoked_on(row),
-        )
+        return from_row(cls, row, revoked_on=service.revoked_on(row))
 
 
 @strawberry.type(description="The answer to: does this person hold a valid work permit on that day?")
@@ -95,36 +83,34 @@ class PermitFilter:
     valid_on: dt.date | None = strawberry.field(default=None, description="Only permits valid on this day.")
 
 
+async def _permit_page(info: Info, request: PageRequest[WorkPermit]) -> Connection[WorkPermit]:
+    filter: PermitFilter | None = request.filter
+    stmt = access.permit_scope(live(WorkPermitRow), context_of(info).user, WorkPermitRow.agency_id)
+    if filter is not None:
+        if filter.agency_id is not None:
+            stmt = stmt.where(WorkPermitRow.agency_id == parse_id(filter.agency_id, "Agency"))
+        if filter.staff_id is not None:
+            stmt = stmt.where(WorkPermitRow.staff_id == parse_id(filter.staff_id, "Staff"))
+        if filter.valid_on is not None:
+            day = filter.valid_on
+            stmt = stmt.where(
+                WorkPermitRow.valid_from <= day,
+                WorkPermitRow.valid_to >= day,
+                WorkPermitRow.revoked_at.is_(None),
+            )
+    stmt = stmt.order_by(WorkPermitRow.valid_from.desc(), WorkPermitRow.id)
+    return await page_of(info, stmt, request.first, request.after, WorkPermit.from_row)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(
+    work_permits = list_field(
+        WorkPermit,
+        _permit_page,
+        filter=PermitFilter,
         description="Work permits; agency users see their own staff's.",
         extensions=[roles(*access.CONTRACT_READERS)],
     )
-    async def work_permits(
-        self,
-        info: Info,
-        filter: PermitFilter | None = None,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[WorkPermit]:
-        user = context_of(info).user
-        stmt = live(WorkPermitRow)
-        stmt = access.permit_scope(stmt, user, WorkPermitRow.agency_id)
-        if filter is not None:
-            if filter.agency_id is not None:
-                stmt = stmt.where(WorkPermitRow.agency_id == parse_id(filter.agency_id, "Agency"))
-            if filter.staff_id is not None:
-                stmt = stmt.where(WorkPermitRow.staff_id == parse_id(filter.staff_id, "Staff"))
-            if filter.valid_on is not None:
-                day = filter.valid_on
-                stmt = stmt.where(
-                    WorkPermitRow.valid_from <= day,
-                    WorkPermitRow.valid_to >= day,
-                    WorkPermitRow.revoked_at.is_(None),
-                )
-        stmt = stmt.order_by(WorkPermitRow.valid_from.desc(), WorkPermitRow.id)
-        return await page_of(info, stmt, first, after, WorkPermit.from_row)
 
     @strawberry.field(
         description="Does this staff member hold a valid work permit on that day (default: today)?",
@@ -154,10 +140,9 @@ class Mutation:
     async def issue_work_permit(self, info: Info, input: IssuePermitInput) -> WorkPermit:
         issuer = parse_id(input.issued_by_id, "Jurisdiction") if input.issued_by_id is not None else None
         staff_id, agency_id = parse_id(input.staff_id, "Staff"), parse_id(input.agency_id, "Agency")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.issue_permit(
-                uow, context_of(info).user, staff_id, agency_id, issuer, input.valid_from, input.valid_to
-            )
+        row = await perform(
+            info, service.issue_permit, staff_id, agency_id, issuer, input.valid_from, input.valid_to
+        )
         return WorkPermit.from_row(row)
 
     @strawberry.mutation(
@@ -166,6 +151,4 @@ class Mutation:
     )
     async def revoke_work_permit(self, info: Info, id: strawberry.ID, reason: str) -> WorkPermit:
         permit_id = parse_id(id, "Work permit")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.revoke_permit(uow, context_of(info).user, permit_id, reason)
-        return WorkPermit.from_row(row)
+        return WorkPermit.from_row(await perform(info, service.revoke_permit, permit_id, reason))

@@ -40,14 +40,10 @@ def permit_valid(permit: WorkPermitRow, day: dt.date) -> bool:
 
 def permit_changed(permit: WorkPermitRow, staff: StaffRow, reason: str | None = None) -> PermitChanged:
     extra = {} if reason is None else {"reason": reason}
-    return PermitChanged(
-        id=permit.id,
-        number=permit.number,
-        staff_id=permit.staff_id,
+    return PermitChanged.from_attributes(
+        permit,
+        *("id", "number", "staff_id", "agency_id", "valid_from", "valid_to"),
         staff_username=staff.username,
-        agency_id=permit.agency_id,
-        valid_from=permit.valid_from,
-        valid_to=permit.valid_to,
         revoked_on=revoked_on(permit),
         **extra,
     )

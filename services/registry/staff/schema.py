@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -11,9 +12,18 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
+from ecosteward.fields import (
+    PageRequest,
+    children_field,
+    entity_field,
+    list_field,
+    parent_field,
+    reference_reader,
+)
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.listing import page_of
-from ecosteward.repository import children, contains, live, load_live, order_by, parse_id
+from ecosteward.mapping import copy_into, from_row, perform
+from ecosteward.repository import children, contains, live, order_by, parse_id
 from services.registry import access
 from services.registry.agencies.models import AgencyRow
 from services.registry.agencies.schema import Agency
@@ -49,18 +59,6 @@ class StaffRecord:
     rating: str | None = strawberry.field(description="Evaluation result.")
     note: str = strawberry.field(description="Notes.")
 
-    @classmethod
-    def from_row(cls, row: StaffRecordRow) -> StaffRecord:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            kind=StaffRecordKind(row.kind),
-            on=row.on,
-            topic=row.topic,
-            hours=row.hours,
-            rating=row.rating,
-            note=row.note,
-        )
-
 
 @strawberry.federation.type(keys=["id"], description="A staff member's file at an agency (人员档案).")
 class Staff:
@@ -77,20 +75,15 @@ class Staff:
     left_on: dt.date | None = strawberry.field(description="Left the agency (none while employed).")
     agency_id: strawberry.Private[uuid.UUID]
 
-    @strawberry.field(description="The agency.")
-    async def agency(self, info: Info) -> Agency:
-        return Agency.from_row(await load_live(info, AgencyRow, self.agency_id, "Agency"))
+    agency = parent_field(Agency, AgencyRow, "agency_id", description="The agency.")
 
-    @strawberry.field(description="Continuing education and evaluations, newest first.")
-    async def records(self, info: Info) -> list[StaffRecord]:
-        rows = await children(
-            info,
-            StaffRecordRow,
-            StaffRecordRow.staff_id,
-            parse_id(self.id, "Staff"),
-            StaffRecordRow.on.desc(),
-        )
-        return [StaffRecord.from_row(r) for r in rows]
+    records = children_field(
+        StaffRecord,
+        StaffRecordRow.staff_id,
+        "Staff",
+        StaffRecordRow.on.desc(),
+        description="Continuing education and evaluations, newest first.",
+    )
 
     @strawberry.field(description="Work permits issued to this person, newest first.")
     async def permits(
@@ -108,27 +101,11 @@ class Staff:
         )
         return [WorkPermit.from_row(r) for r in rows]
 
-    @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Staff:
-        """``staffMember(id)`` and ``_entities`` alike (``access.read_staff``)."""
-        return cls.from_row(await access.read_staff(info, id))
+    resolve_reference = reference_reader(access.read_staff)
 
     @classmethod
     def from_row(cls, row: StaffRow) -> Staff:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            name=row.name,
-            username=row.username,
-            email=row.email,
-            specialty=row.specialty,
-            title=domain.Title(row.title),
-            professional=row.professional,
-            quality_manager=row.quality_manager,
-            qualifications=list(row.qualifications or []),
-            joined_on=row.joined_on,
-            left_on=row.left_on,
-            agency_id=row.agency_id,
-        )
+        return from_row(cls, row, qualifications=list(row.qualifications or []))
 
 
 @strawberry.input(description="A staff member joining an agency.")
@@ -188,42 +165,38 @@ class StaffFilter:
     search: str | None = strawberry.field(default=None, description="Substring of the name or username.")
 
 
+async def _staff_page(info: Info, request: PageRequest[Staff]) -> Connection[Staff]:
+    filter: StaffFilter | None = request.filter
+    stmt = access.directory_scope(live(StaffRow), context_of(info).user, StaffRow.agency_id)
+    if filter is not None:
+        if filter.agency_id is not None:
+            stmt = stmt.where(StaffRow.agency_id == parse_id(filter.agency_id, "Agency"))
+        if filter.active is not None:
+            stmt = stmt.where(StaffRow.left_on.is_(None) if filter.active else StaffRow.left_on.is_not(None))
+        if filter.title is not None:
+            stmt = stmt.where(StaffRow.title == filter.title.value)
+        if filter.search:
+            stmt = stmt.where(
+                sa.or_(contains(StaffRow.name, filter.search), contains(StaffRow.username, filter.search))
+            )
+    stmt = order_by(stmt, {"NAME": StaffRow.name}, "NAME", request.direction, StaffRow.id)
+    return await page_of(info, stmt, request.first, request.after, Staff.from_row)
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="One staff file by id.", extensions=[roles(*access.DIRECTORY_READERS)])
-    async def staff_member(self, info: Info, id: strawberry.ID) -> Staff:
-        return await Staff.resolve_reference(info, id)
+    staff_member = entity_field(
+        Staff, description="One staff file by id.", extensions=[roles(*access.DIRECTORY_READERS)]
+    )
 
-    @strawberry.field(
+    staff = list_field(
+        Staff,
+        _staff_page,
+        filter=StaffFilter,
+        direction=SortDirection.ASC,
         description="Staff files; agency users see only their own agency's.",
         extensions=[roles(*access.DIRECTORY_READERS)],
     )
-    async def staff(
-        self,
-        info: Info,
-        filter: StaffFilter | None = None,
-        direction: SortDirection = SortDirection.ASC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Staff]:
-        user = context_of(info).user
-        stmt = live(StaffRow)
-        stmt = access.directory_scope(stmt, user, StaffRow.agency_id)
-        if filter is not None:
-            if filter.agency_id is not None:
-                stmt = stmt.where(StaffRow.agency_id == parse_id(filter.agency_id, "Agency"))
-            if filter.active is not None:
-                stmt = stmt.where(
-                    StaffRow.left_on.is_(None) if filter.active else StaffRow.left_on.is_not(None)
-                )
-            if filter.title is not None:
-                stmt = stmt.where(StaffRow.title == filter.title.value)
-            if filter.search:
-                stmt = stmt.where(
-                    sa.or_(contains(StaffRow.name, filter.search), contains(StaffRow.username, filter.search))
-                )
-        stmt = order_by(stmt, {"NAME": StaffRow.name}, "NAME", direction, StaffRow.id)
-        return await page_of(info, stmt, first, after, Staff.from_row)
 
 
 @strawberry.type
@@ -234,20 +207,8 @@ class Mutation:
     )
     async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
         agency_id = parse_id(input.agency_id, "Agency")
-        data = service.StaffInput(
-            name=input.name,
-            username=input.username,
-            email=input.email,
-            title=input.title,
-            professional=input.professional,
-            joined_on=input.joined_on,
-            specialty=input.specialty,
-            quality_manager=input.quality_manager,
-            qualifications=list(input.qualifications),
-        )
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.add_staff(uow, context_of(info).user, agency_id, data)
-        return Staff.from_row(row)
+        data = copy_into(service.StaffInput, input, qualifications=list(input.qualifications))
+        return Staff.from_row(await perform(info, service.add_staff, agency_id, data))
 
     @strawberry.mutation(
         description="Change a staff file (bureau, or the agency's admin).",
@@ -255,17 +216,7 @@ class Mutation:
     )
     async def update_staff(self, info: Info, id: strawberry.ID, input: UpdateStaffInput) -> Staff:
         staff_id = parse_id(id, "Staff")
-        changes = {
-            "name": input.name,
-            "specialty": input.specialty,
-            "title": input.title,
-            "professional": input.professional,
-            "quality_manager": input.quality_manager,
-            "qualifications": input.qualifications,
-        }
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.update_staff(uow, context_of(info).user, staff_id, changes)
-        return Staff.from_row(row)
+        return Staff.from_row(await perform(info, service.update_staff, staff_id, dataclasses.asdict(input)))
 
     @strawberry.mutation(
         description="Record that a staff member left; the agency is flagged if it no longer meets the rules (bureau, or the agency's admin).",
@@ -273,9 +224,7 @@ class Mutation:
     )
     async def record_staff_departure(self, info: Info, id: strawberry.ID, left_on: dt.date) -> Staff:
         staff_id = parse_id(id, "Staff")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.staff_left(uow, context_of(info).user, staff_id, left_on)
-        return Staff.from_row(row)
+        return Staff.from_row(await perform(info, service.staff_left, staff_id, left_on))
 
     @strawberry.mutation(
         description="Add continuing education or an evaluation to a staff file.",
@@ -283,16 +232,15 @@ class Mutation:
     )
     async def add_staff_record(self, info: Info, input: StaffRecordInput) -> StaffRecord:
         staff_id = parse_id(input.staff_id, "Staff")
-        async with context_of(info).runtime.unit_of_work() as uow:
-            row = await service.add_staff_record(
-                uow,
-                context_of(info).user,
-                staff_id,
-                input.kind,
-                input.on,
-                input.topic,
-                input.hours,
-                input.rating,
-                input.note,
-            )
-        return StaffRecord.from_row(row)
+        row = await perform(
+            info,
+            service.add_staff_record,
+            staff_id,
+            input.kind,
+            input.on,
+            input.topic,
+            input.hours,
+            input.rating,
+            input.note,
+        )
+        return from_row(StaffRecord, row)

@@ -42,14 +42,7 @@ class StaffInput:
 
 
 def staff_changed(staff: StaffRow) -> StaffChanged:
-    return StaffChanged(
-        id=staff.id,
-        agency_id=staff.agency_id,
-        name=staff.name,
-        username=staff.username,
-        email=staff.email,
-        left_on=staff.left_on,
-    )
+    return StaffChanged.from_attributes(staff)
 
 
 async def add_staff(

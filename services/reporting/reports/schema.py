@@ -14,8 +14,10 @@ from strawberry.types import Info
 
 from ecosteward.clock import china_date, china_today
 from ecosteward.db import utcnow
-from ecosteward.graphql import Connection, SortDirection, context_of, roles
-from ecosteward.listing import list_page, load_in_scope
+from ecosteward.fields import entity_field, list_field
+from ecosteward.graphql import SortDirection, context_of, roles
+from ecosteward.listing import Listing, read_in_scope
+from ecosteward.mapping import from_row, perform
 from ecosteward.references import Jurisdiction
 from ecosteward.repository import parse_id
 from services.reporting import access
@@ -73,31 +75,18 @@ class Report:
 
     @classmethod
     def from_row(cls, row: ReportRow) -> Report:
-        return cls(
-            id=strawberry.ID(str(row.id)),
-            kind=ReportKind[row.kind],
-            year=row.year,
-            quarter=row.quarter,
-            period=row.period,
-            status=ReportStatus[row.status],
-            submitted_at=row.submitted_at,
-            summary=row.summary,
-            due_on=domain.due_date(row.kind, row.year, row.quarter),
-            jurisdiction_id=row.jurisdiction_id,
-        )
+        return from_row(cls, row, due_on=domain.due_date(row.kind, row.year, row.quarter))
 
     @classmethod
     async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Report:
         """Used by ``report(id)`` and ``_entities`` alike: one rule for both."""
-        ctx = context_of(info)
-        caller_scope = access.data_scope(ctx.user)  # a role that sees none: FORBIDDEN before any look-up
-        report_id = parse_id(id, "Report")
-        async with ctx.runtime.sessions() as session:
-            row = await load_in_scope(session, ReportRow, report_id, "Report", caller_scope)
-        return cls.from_row(row)
+        caller_scope = access.data_scope(context_of(info).user)  # a role that sees none: FORBIDDEN first
+        return cls.from_row(await read_in_scope(info, ReportRow, id, "Report", caller_scope))
 
 
-SORT_COLUMNS = {"PERIOD": ReportRow.period, "SUBMITTED_AT": ReportRow.submitted_at}
+REPORTS = Listing(
+    ReportRow, {"PERIOD": ReportRow.period, "SUBMITTED_AT": ReportRow.submitted_at}, Report.from_row
+)
 
 
 # ------------------------------------------------------------------------------------------ inputs
@@ -145,36 +134,17 @@ class SubmitReportInput:
 
 @strawberry.type(description="Report queries (merged into the service's Query).")
 class Query:
-    @strawberry.field(description="One report by id (within your scope).")
-    async def report(self, info: Info, id: strawberry.ID) -> Report:
-        return await Report.resolve_reference(info, id)
+    report = entity_field(Report, description="One report by id (within your scope).")
 
-    @strawberry.field(
+    reports = list_field(
+        Report,
+        lambda info, request: REPORTS.answer(info, access.data_scope(context_of(info).user), request),
+        filter=ReportFilter,
+        sort=ReportSortField.PERIOD,
+        direction=SortDirection.DESC,
         description="Reports in your scope: all for the bureau, your jurisdiction's for a town.",
         extensions=[roles(*access.READER_ROLES)],
     )
-    async def reports(
-        self,
-        info: Info,
-        filter: ReportFilter | None = None,
-        sort: ReportSortField = ReportSortField.PERIOD,
-        direction: SortDirection = SortDirection.DESC,
-        first: int | None = None,
-        after: str | None = None,
-    ) -> Connection[Report]:
-        caller_scope = access.data_scope(context_of(info).user)
-        return await list_page(
-            info,
-            ReportRow,
-            caller_scope,
-            filter,
-            SORT_COLUMNS,
-            sort,
-            direction,
-            first,
-            after,
-            Report.from_row,
-        )
 
 
 @strawberry.type(description="Report mutations (merged into the service's Mutation).")
@@ -184,20 +154,18 @@ class Mutation:
         extensions=[roles(*access.SUBMITTER_ROLES)],
     )
     async def submit_report(self, info: Info, input: SubmitReportInput) -> Report:
-        ctx = context_of(info)
         jurisdiction_id = parse_id(input.jurisdiction_id, "Jurisdiction")
-        async with ctx.runtime.unit_of_work() as uow:
-            row = await service.submit_report(
-                uow,
-                ctx.user,
-                jurisdiction_id=jurisdiction_id,
-                kind=input.kind.name,
-                year=input.year,
-                quarter=input.quarter,
-                summary=input.summary,
-                today=china_today(),
-                submitted_at=utcnow(),
-            )
+        row = await perform(
+            info,
+            service.submit_report,
+            jurisdiction_id=jurisdiction_id,
+            kind=input.kind.name,
+            year=input.year,
+            quarter=input.quarter,
+            summary=input.summary,
+            today=china_today(),
+            submitted_at=utcnow(),
+        )
         return Report.from_row(row)
 
 

@@ -21,7 +21,18 @@ from ecosteward.demo import DEMO_ENTERPRISE_ID
 from ecosteward.events import EventEnvelope
 from services.archive.classification.domain import add_years, last_day_counted, window_start
 from tests.e2e.archive.documents import CREATE_JURISDICTION, REGISTER
-from tests.e2e.helpers import Api, credit_code, db, db_value, events, iso, unique, violations, wait_for_events
+from tests.e2e.helpers import (
+    Api,
+    credit_code,
+    db,
+    db_value,
+    events,
+    iso,
+    outbox_count,
+    unique,
+    violations,
+    wait_for_events,
+)
 from tests.e2e.users import BUREAU, DEMO_ENTERPRISE, DEMO_J, ENTERPRISE, PROCUREMENT, STAFF, TOWN
 from tests.support import Infra, wait_for
 
@@ -137,15 +148,7 @@ def classified(stack: Infra, enterprise_id: str) -> list[EventEnvelope]:
 
 
 def outbox(stack: Infra, event_type: str, enterprise_id: str) -> int:
-    return int(
-        db_value(
-            stack,
-            "SELECT count(*) FROM outbox_events WHERE event_type = $1 AND envelope->>'subject' = $2",
-            event_type,
-            enterprise_id,
-            database="e2e_archive",
-        )
-    )
+    return outbox_count(stack, event_type, enterprise_id, database="e2e_archive")
 
 
 def exactly_once(stack: Infra, entity_verb: str, enterprise_id: str) -> list[EventEnvelope]:

@@ -26,16 +26,20 @@ from ecosteward.demo import DEMO_AGENCY_ID
 from services.archive.documents.catalogue import catalogue
 from tests.e2e.archive.documents import REGISTER
 from tests.e2e.helpers import (
+    DEMO_ENTERPRISE_IN_ARCHIVE,
+    DEMO_TOWN_IN_ARCHIVE,
     Api,
+    archive_api,
     archive_town,
     credit_code,
     db,
     db_value,
     violations,
     wait_for_events,
+    wait_for_value,
 )
 from tests.e2e.users import ADMIN, BUREAU, DEMO_ENTERPRISE, DEMO_J, ENTERPRISE, PROCUREMENT, STAFF, TOWN
-from tests.support import Infra, wait_for
+from tests.support import Infra
 
 DEMO_E = DEMO_ENTERPRISE
 
@@ -80,17 +84,7 @@ VERSION = "query($id: ID!) { documentVersion(id: $id) { ...V } }" + VERSION_FIEL
 
 @pytest.fixture(scope="module")
 def api(stack: Infra) -> Api:
-    api = Api(stack, service="archive")
-    for name, sql, value in (
-        ("demo town known to the archive", "SELECT count(*) FROM known_jurisdictions WHERE id = $1", DEMO_J),
-        ("demo enterprise loaded", "SELECT count(*) FROM enterprises WHERE id = $1", DEMO_E),
-    ):
-        wait_for(
-            lambda sql=sql, value=value: db_value(stack, sql, uuid.UUID(value), database="e2e_archive"),
-            timeout=120,
-            what=name,
-        )
-    return api
+    return archive_api(stack, DEMO_TOWN_IN_ARCHIVE, DEMO_ENTERPRISE_IN_ARCHIVE)
 
 
 def archive_url(stack: Infra, path: str) -> str:
@@ -431,13 +425,11 @@ def test_an_enterprise_files_its_own_archive_and_nobody_elses(stack: Infra, api:
 
 
 def test_agency_staff_file_for_the_sources_their_contracts_cover(stack: Infra, api: Api) -> None:
-    wait_for(
-        lambda: db_value(
-            stack,
-            "SELECT count(*) FROM contract_scopes WHERE agency_id = $1",
-            DEMO_AGENCY_ID,
-            database="e2e_archive",
-        ),
+    wait_for_value(
+        stack,
+        "SELECT count(*) FROM contract_scopes WHERE agency_id = $1",
+        DEMO_AGENCY_ID,
+        database="e2e_archive",
         timeout=60,
         what="the demo contract's scope announced to the archive",
     )

@@ -28,7 +28,15 @@ from services.archive.downloads.coversheet import HEADER_ROWS
 from services.archive.downloads.domain import COVER_SHEET_NAME, sign_link
 from services.archive.downloads.service import SECRET_FILE
 from tests.e2e.archive.documents import REGISTER, REQUEST_DOWNLOAD
-from tests.e2e.helpers import Api, credit_code, db, db_value, wait_for_events
+from tests.e2e.helpers import (
+    DEMO_ENTERPRISE_IN_ARCHIVE,
+    Api,
+    archive_api,
+    credit_code,
+    db,
+    db_value,
+    wait_for_events,
+)
 from tests.e2e.users import BUREAU, ENTERPRISE, STAFF, TOWN
 from tests.support import Infra, wait_for
 
@@ -50,18 +58,7 @@ LOG = """query($filter: ArchiveDownloadFilter, $first: Int, $after: String) {
 
 @pytest.fixture(scope="module")
 def api(stack: Infra) -> Api:
-    api = Api(stack, service="archive")
-    wait_for(
-        lambda: db_value(
-            stack,
-            "SELECT count(*) FROM enterprises WHERE id = $1",
-            DEMO_ENTERPRISE_ID,
-            database="e2e_archive",
-        ),
-        timeout=90,
-        what="demo enterprises loaded",
-    )
-    return api
+    return archive_api(stack, DEMO_ENTERPRISE_IN_ARCHIVE)
 
 
 def archive_base(stack: Infra) -> str:

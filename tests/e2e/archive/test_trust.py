@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
@@ -23,7 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import nats
 import pytest
 
 from ecosteward.clock import china_today
@@ -31,9 +29,18 @@ from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
 from ecosteward.events import EventEnvelope
 from services.archive.documents.catalogue import catalogue
 from tests.e2e.archive.documents import REGISTER
-from tests.e2e.helpers import Api, archive_town, credit_code, db, db_value
+from tests.e2e.helpers import (
+    Api,
+    archive_api,
+    archive_town,
+    credit_code,
+    db,
+    db_value,
+    publish_event,
+    wait_for_value,
+)
 from tests.e2e.users import ADMIN, BUREAU, DEMO_ENTERPRISE, DEMO_J, ENTERPRISE, PROCUREMENT, STAFF, TOWN
-from tests.support import Infra, error_codes, wait_for
+from tests.support import Infra, error_codes
 
 DEMO_E = DEMO_ENTERPRISE
 
@@ -76,19 +83,15 @@ UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 
 @pytest.fixture(scope="module")
 def api(stack: Infra) -> Api:
-    api = Api(stack, service="archive")
-    wait_for(
-        lambda: db_value(
-            stack,
+    return archive_api(
+        stack,
+        (
+            "the demo contracts announced to the archive with their managing jurisdiction",
             "SELECT count(*) FROM contract_scopes WHERE agency_id = $1 AND managing_jurisdiction_id = $2",
             DEMO_AGENCY_ID,
             DEMO_JURISDICTION_ID,
-            database="e2e_archive",
         ),
-        timeout=120,
-        what="the demo contracts announced to the archive with their managing jurisdiction",
     )
-    return api
 
 
 @pytest.fixture(scope="module")
@@ -201,23 +204,12 @@ def publish_contract(
         },
     )
 
-    async def send() -> None:
-        nc = await nats.connect(stack.nats_url)
-        try:
-            await nc.jetstream().publish(
-                envelope.nats_subject, envelope.to_bytes(), headers={"Nats-Msg-Id": str(envelope.id)}
-            )
-        finally:
-            await nc.close()
-
-    asyncio.run(send())
-    wait_for(
-        lambda: db_value(
-            stack,
-            "SELECT count(*) FROM inbox_events WHERE consumer = 'archive--contract-scopes' AND event_id = $1",
-            envelope.id,
-            database="e2e_archive",
-        ),
+    publish_event(stack, envelope)
+    wait_for_value(
+        stack,
+        "SELECT count(*) FROM inbox_events WHERE consumer = 'archive--contract-scopes' AND event_id = $1",
+        envelope.id,
+        database="e2e_archive",
         timeout=30,
         what=f"contract event {verb} for {contract_id} applied by the archive",
     )

@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
 from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_CONTRACT_ID, DEMO_PASSWORD
-from tests.e2e.helpers import Api, Keycloak, credit_code, db_value, iso, unique
+from tests.e2e.helpers import Api, Keycloak, credit_code, db_value, iso, staff_input, unique, wait_for_value
 from tests.e2e.inspection.documents import (
     ADD_STAFF,
     CREATE_CONTRACT,
@@ -32,7 +31,7 @@ from tests.e2e.inspection.documents import (
     SIGN,
 )
 from tests.e2e.users import ADMIN, BUREAU, DEMO_AGENCY, DEMO_ENTERPRISE, DEMO_J, STAFF, TOWN
-from tests.support import Infra, keycloak_admin_token, wait_for
+from tests.support import Infra, wait_for
 
 INSPECTION_DB = "e2e_inspection"
 
@@ -82,13 +81,11 @@ def api(stack: Infra) -> Api:
     # The demo's contract, the demo worker's permit and the demo enterprise arrive as events.
     wait_for(lambda: known_here(stack, "contract_scopes", str(DEMO_CONTRACT_ID), "status = 'ACTIVE'"), 90)
     wait_for(lambda: known_here(stack, "known_enterprises", DEMO_ENTERPRISE), 90)
-    wait_for(
-        lambda: db_value(
-            stack,
-            "SELECT count(*) FROM work_permits WHERE staff_username = 'demo-agency-staff'",
-            database=INSPECTION_DB,
-        ),
-        90,
+    wait_for_value(
+        stack,
+        "SELECT count(*) FROM work_permits WHERE staff_username = 'demo-agency-staff'",
+        database=INSPECTION_DB,
+        timeout=90,
         what="the demo worker's permit",
     )
     return api
@@ -136,25 +133,6 @@ class Worker:
     staff_id: str
 
 
-def _set_password(stack: Infra, username: str) -> None:
-    """Give a provisioned staff account the demo password, so the test can sign in as that person."""
-    keycloak = Keycloak(stack)
-    account = wait_for(
-        lambda: (keycloak.user(username) or {}).get("enabled") and keycloak.user(username),
-        timeout=60,
-        what="staff account provisioned",
-    )
-    headers = {"authorization": f"Bearer {keycloak_admin_token(stack.keycloak_url)}"}
-    base = f"{keycloak.base}/users/{account['id']}"
-    httpx.put(
-        f"{base}/reset-password",
-        json={"type": "password", "value": DEMO_PASSWORD, "temporary": False},
-        headers=headers,
-        timeout=10,
-    ).raise_for_status()
-    httpx.put(base, json={"requiredActions": []}, headers=headers, timeout=10).raise_for_status()
-
-
 @pytest.fixture(scope="module")
 def worker(stack: Infra, api: Api, cleanup: list[str]) -> Worker:
     """A new field worker of the demo agency, with a Keycloak account, and no permit yet."""
@@ -163,19 +141,10 @@ def worker(stack: Infra, api: Api, cleanup: list[str]) -> Worker:
     staff = api.ok(
         ADMIN,
         ADD_STAFF,
-        {
-            "input": {
-                "agencyId": DEMO_AGENCY,
-                "name": "巡查员",
-                "username": username,
-                "email": f"{username}@test.ecosteward.local",
-                "title": "INTERMEDIATE",
-                "professional": True,
-                "joinedOn": "2024-03-01",
-            }
-        },
+        {"input": staff_input(DEMO_AGENCY, username, name="巡查员")},
     )["addStaff"]
-    _set_password(stack, username)
+    # A password, so the test can sign in as that person.
+    Keycloak(stack).give_password(username, DEMO_PASSWORD)
     return Worker(username=username, staff_id=staff["id"])
 
 

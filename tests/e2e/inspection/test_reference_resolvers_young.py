@@ -17,7 +17,17 @@ import pytest
 from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_ENTERPRISE_ID, DEMO_USERS
 from tests.e2e.appraisal.documents import APPRAISALS_OF_AGENCY, CREATE_APPRAISAL
-from tests.e2e.helpers import Api, Keycloak, archive_town, credit_code, db_value, iso, unique
+from tests.e2e.helpers import (
+    QUALIFYING_STAFF,
+    Api,
+    Keycloak,
+    archive_town,
+    credit_code,
+    iso,
+    staff_input,
+    unique,
+    wait_for_value,
+)
 from tests.e2e.inspection.documents import (
     ADD_STAFF,
     CHANGE_AGENCY_STATUS,
@@ -28,7 +38,7 @@ from tests.e2e.inspection.documents import (
     REGISTER_ENTERPRISE,
 )
 from tests.e2e.reporting.documents import SUBMIT_REPORT
-from tests.e2e.users import ADMIN, BUREAU, DEMO_J, ENTERPRISE, PROCUREMENT, STAFF, TOWN
+from tests.e2e.users import ADMIN, BUREAU, DEMO_J, ENTERPRISE, PROCUREMENT, STAFF, TOWN, per_user
 from tests.support import Infra, error_codes, gql, wait_for
 
 USERS = list(DEMO_USERS)
@@ -55,13 +65,11 @@ class World:
 
 
 def _wait_known(stack: Infra, database: str, table: str, row_id: str) -> None:
-    wait_for(
-        lambda: db_value(
-            stack,
-            f"SELECT count(*) FROM {table} WHERE id = $1",
-            uuid.UUID(row_id),
-            database=database,
-        ),
+    wait_for_value(
+        stack,
+        f"SELECT count(*) FROM {table} WHERE id = $1",
+        uuid.UUID(row_id),
+        database=database,
         timeout=60,
         what=f"{row_id} in {database}.{table}",
     )
@@ -84,25 +92,13 @@ def _admitted_agency(api: Api, usernames: list[str]) -> str:
             }
         },
     )["registerAgency"]["id"]
-    titles = [("SENIOR", True), ("ASSOCIATE_SENIOR", False), ("INTERMEDIATE", False), ("JUNIOR", False)]
-    for title, manager in [*titles, ("JUNIOR", False)]:
+    for title, manager in QUALIFYING_STAFF:
         username = unique("stf")
         usernames.append(username)
         api.ok(
             BUREAU,
             ADD_STAFF,
-            {
-                "input": {
-                    "agencyId": agency,
-                    "name": "测试员",
-                    "username": username,
-                    "email": f"{username}@test.ecosteward.local",
-                    "title": title,
-                    "professional": True,
-                    "joinedOn": "2024-03-01",
-                    "qualityManager": manager,
-                }
-            },
+            {"input": staff_input(agency, username, title=title, qualityManager=manager)},
         )
     api.ok(
         BUREAU,
@@ -228,16 +224,6 @@ class Case:
     expect: dict[str, str]
 
 
-def _row(bureau: str, town: str, admin: str, staff: str, procurement: str, enterprise: str) -> dict[str, str]:
-    return dict(
-        zip(
-            [BUREAU, TOWN, ADMIN, STAFF, PROCUREMENT, ENTERPRISE],
-            [bureau, town, admin, staff, procurement, enterprise],
-            strict=True,
-        )
-    )
-
-
 def _unknown(_: World) -> str:
     return str(uuid.UUID(int=uuid.uuid4().int))
 
@@ -251,7 +237,7 @@ CASES = [
         "Inspection",
         "inspection",
         lambda w: DEMO_INSPECTION,
-        _row(OK, OK, OK, OK, F, OK),
+        per_user(OK, OK, OK, OK, F, OK),
     ),
     Case(
         "foreign-inspection",
@@ -259,10 +245,15 @@ CASES = [
         "Inspection",
         "inspection",
         lambda w: w.inspection,
-        _row(OK, NF, NF, NF, F, NF),
+        per_user(OK, NF, NF, NF, F, NF),
     ),
     Case(
-        "unknown-inspection", "inspection", "Inspection", "inspection", _unknown, _row(NF, NF, NF, NF, F, NF)
+        "unknown-inspection",
+        "inspection",
+        "Inspection",
+        "inspection",
+        _unknown,
+        per_user(NF, NF, NF, NF, F, NF),
     ),
     Case(
         "demo-finding",
@@ -270,7 +261,7 @@ CASES = [
         "Finding",
         "finding",
         lambda w: DEMO_FINDING,
-        _row(OK, OK, OK, OK, F, OK),
+        per_user(OK, OK, OK, OK, F, OK),
     ),
     Case(
         "foreign-finding",
@@ -278,9 +269,9 @@ CASES = [
         "Finding",
         "finding",
         lambda w: w.finding,
-        _row(OK, NF, NF, NF, F, NF),
+        per_user(OK, NF, NF, NF, F, NF),
     ),
-    Case("unknown-finding", "inspection", "Finding", "finding", _unknown, _row(NF, NF, NF, NF, F, NF)),
+    Case("unknown-finding", "inspection", "Finding", "finding", _unknown, per_user(NF, NF, NF, NF, F, NF)),
     # The inspection subgraph's Enterprise: the archive's by-id rule (an agency: its contracts' sources).
     Case(
         "demo-enterprise",
@@ -288,7 +279,7 @@ CASES = [
         "Enterprise",
         None,
         lambda w: str(DEMO_ENTERPRISE_ID),
-        _row(OK, OK, OK, OK, F, OK),
+        per_user(OK, OK, OK, OK, F, OK),
     ),
     Case(
         "foreign-enterprise",
@@ -296,9 +287,9 @@ CASES = [
         "Enterprise",
         None,
         lambda w: w.enterprise,
-        _row(OK, NF, NF, NF, F, NF),
+        per_user(OK, NF, NF, NF, F, NF),
     ),
-    Case("unknown-enterprise", "inspection", "Enterprise", None, _unknown, _row(NF, NF, NF, NF, F, NF)),
+    Case("unknown-enterprise", "inspection", "Enterprise", None, _unknown, per_user(NF, NF, NF, NF, F, NF)),
     # appraisal subgraph: the bureau and procurement all; an agency admin its own; a town its own.
     Case(
         "demo-appraisal",
@@ -306,7 +297,7 @@ CASES = [
         "Appraisal",
         "appraisal",
         lambda w: w.demo_appraisal,
-        _row(OK, OK, OK, F, OK, F),
+        per_user(OK, OK, OK, F, OK, F),
     ),
     Case(
         "foreign-appraisal",
@@ -314,13 +305,15 @@ CASES = [
         "Appraisal",
         "appraisal",
         lambda w: w.appraisal,
-        _row(OK, NF, NF, F, OK, F),
+        per_user(OK, NF, NF, F, OK, F),
     ),
-    Case("unknown-appraisal", "appraisal", "Appraisal", "appraisal", _unknown, _row(NF, NF, NF, F, NF, F)),
+    Case(
+        "unknown-appraisal", "appraisal", "Appraisal", "appraisal", _unknown, per_user(NF, NF, NF, F, NF, F)
+    ),
     # reporting subgraph: the bureau all; a town its own.
-    Case("demo-report", "reporting", "Report", "report", lambda w: DEMO_REPORT, _row(OK, OK, F, F, F, F)),
-    Case("foreign-report", "reporting", "Report", "report", lambda w: w.report, _row(OK, NF, F, F, F, F)),
-    Case("unknown-report", "reporting", "Report", "report", _unknown, _row(NF, NF, F, F, F, F)),
+    Case("demo-report", "reporting", "Report", "report", lambda w: DEMO_REPORT, per_user(OK, OK, F, F, F, F)),
+    Case("foreign-report", "reporting", "Report", "report", lambda w: w.report, per_user(OK, NF, F, F, F, F)),
+    Case("unknown-report", "reporting", "Report", "report", _unknown, per_user(NF, NF, F, F, F, F)),
 ]
 
 

@@ -5,9 +5,7 @@ message; random values for every argument never give INTERNAL_SERVER_ERROR."""
 
 from __future__ import annotations
 
-import datetime as dt
 import importlib
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,22 +14,16 @@ from typing import Any
 import httpx
 import pytest
 from graphql import (
-    GraphQLEnumType,
-    GraphQLInputObjectType,
     GraphQLInputType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
-    get_named_type,
-    is_leaf_type,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecosteward import SERVICES
 from tests.e2e.helpers import CREATE_JURISDICTION, Api, db_value, unique
-from tests.support import Infra, gql
+from tests.graphql_inputs import graphql_values, probe_operation
+from tests.support import Infra, gql, raw_http
 
 BUREAU = "demo-bureau"
 ADD_WORKING_DAYS = "query Due($d: Date!, $n: Int!) { addWorkingDays(start: $d, days: $n) { dueOn } }"
@@ -212,22 +204,11 @@ def test_a_malformed_body_at_a_subgraph_is_coded_json(stack: Infra) -> None:
         _coded(response, 400, "BAD_REQUEST")
 
 
-def _raw_http(port: int, request: bytes) -> tuple[int, dict[str, Any]]:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(request)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    status = int(head.split(b" ")[1])
-    return status, httpx.Response(status, content=body).json()
-
-
 @pytest.mark.parametrize("target", ["subgraph", "gateway"])
 def test_oversized_headers_are_431_with_a_coded_json_body(stack: Infra, target: str) -> None:
     port = stack.ports.service("registry") if target == "subgraph" else stack.ports.gateway
     headers = b"".join(b"x-pad-%d: %s\r\n" % (i, b"a" * 8000) for i in range(12))
-    status, body = _raw_http(port, b"GET /healthz HTTP/1.1\r\nhost: x\r\n" + headers + b"\r\n")
+    status, _, body = raw_http(port, b"GET /healthz HTTP/1.1\r\nhost: x\r\n" + headers + b"\r\n")
     assert status == 431, body
     assert _only_error(body)["extensions"]["code"] == "HEADERS_TOO_LARGE"
 
@@ -291,21 +272,8 @@ junk = st.one_of(
 )
 
 
-def _values(type_: GraphQLInputType, depth: int = 0) -> st.SearchStrategy[Any]:
-    if isinstance(type_, GraphQLNonNull):
-        return _values(type_.of_type, depth)
-    if isinstance(type_, GraphQLList):
-        return st.one_of(st.lists(_values(type_.of_type, depth + 1), max_size=2), junk)
-    if isinstance(type_, GraphQLInputObjectType):
-        if depth > 2:
-            return junk
-        fields = {n: _values(f.type, depth + 1) for n, f in type_.fields.items()}
-        return st.one_of(st.fixed_dictionaries({}, optional=fields), junk)
-    if isinstance(type_, GraphQLEnumType):
-        return st.one_of(st.sampled_from(list(type_.values)), junk)
-    if isinstance(type_, GraphQLScalarType) and type_.name == "Date":
-        return st.one_of(st.dates().map(dt.date.isoformat), junk)
-    return junk
+def _values(type_: GraphQLInputType) -> st.SearchStrategy[Any]:
+    return graphql_values(type_, junk, max_depth=2, list_size=2)
 
 
 def _operations() -> Iterator[tuple[str, str, str, dict[str, GraphQLInputType]]]:
@@ -319,14 +287,8 @@ def _operations() -> Iterator[tuple[str, str, str, dict[str, GraphQLInputType]]]
             for name, field in root_type.fields.items():
                 if not field.args or name.startswith("_"):
                     continue
-                params = ", ".join(f"${a}: {arg.type}" for a, arg in field.args.items())
-                args = ", ".join(f"{a}: ${a}" for a in field.args)
-                selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
-                keyword = "query" if root == "Query" else "mutation"
-                if root == "Query":  # reads run for real
-                    text = f"{keyword} Probe({params}) {{ {name}({args}){selection} }}"
-                else:  # writes: `$stop` is never sent, so coercion runs and no resolver does
-                    text = f"{keyword} Probe({params}, $stop: Boolean!) {{ {name}({args}) @include(if: $stop){selection} }}"
+                # reads run for real; writes stop after coercion (`$stop` is never sent)
+                text = probe_operation(root, name, field, stop=root != "Query")
                 yield service, root, text, {a: arg.type for a, arg in field.args.items()}
 
 

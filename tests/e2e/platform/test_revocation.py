@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from ecosteward.clock import china_today
 from ecosteward.demo import DEMO_ENTERPRISE_ID, DEMO_JURISDICTION_ID
-from tests.e2e.helpers import Api, Keycloak, credit_code, db_value, iso, unique
+from tests.e2e.helpers import QUALIFYING_STAFF, Api, Keycloak, credit_code, db_value, iso, staff_input, unique
 from tests.support import Infra, gql, wait_for
 
 BUREAU = "demo-bureau"
@@ -150,32 +149,9 @@ def assert_refused_everywhere_within_limit(probe: Probe, since: float, reason: s
 # ------------------------------------------------------------------------------------ Keycloak
 
 
-def _admin_headers(keycloak: Keycloak) -> dict[str, str]:
-    return keycloak._headers()
-
-
 def sign_in(stack: Infra, keycloak: Keycloak, username: str, timeout: float = 60) -> str:
     """Wait for the provisioned account, give it a password (no required actions) and get a token."""
-
-    def enabled_user() -> dict[str, Any] | None:
-        user = keycloak.user(username)
-        return user if user is not None and user["enabled"] else None
-
-    user = wait_for(enabled_user, timeout=timeout, what=f"account {username} provisioned")
-    headers = _admin_headers(keycloak)
-    httpx.put(
-        f"{keycloak.base}/users/{user['id']}/reset-password",
-        json={"type": "password", "value": PASSWORD, "temporary": False},
-        headers=headers,
-        timeout=10,
-    ).raise_for_status()
-    current = httpx.get(f"{keycloak.base}/users/{user['id']}", headers=headers, timeout=10).json()
-    current["requiredActions"] = []
-    if not current.get("email"):  # enterprise accounts have none; the realm's user profile wants one
-        current["email"], current["emailVerified"] = f"{username}@test.ecosteward.local", True
-    httpx.put(
-        f"{keycloak.base}/users/{user['id']}", json=current, headers=headers, timeout=10
-    ).raise_for_status()
+    keycloak.give_password(username, PASSWORD, timeout)
     return stack.token(username, PASSWORD)
 
 
@@ -223,10 +199,6 @@ def archive_accounts(stack: Infra) -> Iterator[Provisioned]:
 
 # ---------------------------------------------------------------------------------------- agency
 
-QUALIFYING_STAFF = [("SENIOR", True), ("ASSOCIATE_SENIOR", False), ("INTERMEDIATE", False)] + [
-    ("JUNIOR", False)
-] * 2
-
 
 def admitted_agency(api: Api, accounts: Provisioned) -> tuple[str, str, list[dict[str, Any]]]:
     """A fresh agency with five qualifying staff, admitted: (id, admin username, staff)."""
@@ -254,16 +226,13 @@ def admitted_agency(api: Api, accounts: Provisioned) -> tuple[str, str, list[dic
                 BUREAU,
                 ADD_STAFF,
                 {
-                    "input": {
-                        "agencyId": agency_id,
-                        "name": f"测{uuid.uuid4().hex[:3]}",
-                        "username": username,
-                        "email": f"{username}@test.ecosteward.local",
-                        "title": title,
-                        "professional": True,
-                        "joinedOn": "2024-03-01",
-                        "qualityManager": manager,
-                    }
+                    "input": staff_input(
+                        agency_id,
+                        username,
+                        name=f"测{uuid.uuid4().hex[:3]}",
+                        title=title,
+                        qualityManager=manager,
+                    )
                 },
             )["addStaff"]
         )

@@ -213,7 +213,7 @@ def test_health_readiness_and_metrics(stack: Infra) -> None:
         ):
             assert name in metrics
     gw = f"http://127.0.0.1:{stack.ports.gateway}"
-    assert httpx.get(f"{gw}/healthcheck").status_code == 200
+    assert httpx.get(f"{gw}/health").status_code == 200
     assert httpx.get(f"{gw}/readiness").status_code == 200
     assert httpx.get(f"{gw}/metrics").status_code == 200
 

@@ -10,11 +10,13 @@ from typing import Any
 
 from ecosteward.clock import china_today
 from tests.e2e.helpers import (
+    QUALIFYING_STAFF,
     Api,
     Keycloak,
     credit_code,
     db_value,
     iso,
+    staff_input,
     unique,
 )
 from tests.e2e.registry.documents import (
@@ -125,16 +127,14 @@ def add_staff(
         user,
         ADD_STAFF,
         {
-            "input": {
-                "agencyId": agency.id,
-                "name": f"测{uuid.uuid4().hex[:3]}",
-                "username": username,
-                "email": f"{username}@test.ecosteward.local",
-                "title": title,
-                "professional": professional,
-                "joinedOn": "2024-03-01",
-                "qualityManager": manager,
-            }
+            "input": staff_input(
+                agency.id,
+                username,
+                name=f"测{uuid.uuid4().hex[:3]}",
+                title=title,
+                professional=professional,
+                qualityManager=manager,
+            )
         },
     )
     if accounts is not None:
@@ -142,12 +142,6 @@ def add_staff(
     staff: dict[str, Any] = data["addStaff"]
     agency.staff.append(staff)
     return staff
-
-
-QUALIFYING_STAFF = [("SENIOR", True), ("ASSOCIATE_SENIOR", False), ("INTERMEDIATE", False)] + [
-    ("JUNIOR", False)
-] * 2
-"""Exactly enough: five professionals, two of them senior, one quality manager."""
 
 
 def admitted_agency(api: Api, accounts: Accounts) -> AgencyMade:

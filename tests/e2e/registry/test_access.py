@@ -35,6 +35,7 @@ from tests.e2e.users import (
     PROCUREMENT,
     STAFF,
     TOWN,
+    per_user,
 )
 from tests.support import error_codes
 
@@ -88,12 +89,6 @@ def _fresh_application(w: World) -> dict[str, Any]:
     return {"input": {"agencyId": register_agency(w.api).id, "status": "REFUSED", "reason": "材料不全"}}
 
 
-def _matrix(
-    bureau: Expect, town: Expect, admin: Expect, staff: Expect, procurement: Expect, enterprise: Expect
-) -> dict[str, Expect]:
-    return dict(zip(ALL_USERS, (bureau, town, admin, staff, procurement, enterprise), strict=True))
-
-
 F = "FORBIDDEN"
 NF = "NOT_FOUND"  # an id outside the caller's scope answers like an unknown one (issue 7)
 CASES = [
@@ -102,116 +97,116 @@ CASES = [
         "query($id: ID!) { agency(id: $id) { id statusHistory { toStatus reason } creditListings { source } } }",
         lambda w: {"id": DEMO_AGENCY},
         # The enterprise reads the name of the agency serving it, not its status history or credit record.
-        _matrix("ok", "ok", "ok", "ok", "ok", F),
+        per_user("ok", "ok", "ok", "ok", "ok", F),
     ),
     Case(
         "other-agency-with-history",
         "query($id: ID!) { agency(id: $id) { id statusHistory { toStatus reason } creditListings { source } } }",
         lambda w: {"id": w.other_agency.id},
-        _matrix("ok", "ok", NF, NF, "ok", F),
+        per_user("ok", "ok", NF, NF, "ok", F),
     ),
     Case(
         "agencies-searched-for-the-other-one",
         "query($q: String) { agencies(filter: {search: $q}) { totalCount } }",
         lambda w: {"q": w.other_agency.credit_code},
-        _matrix(1, 1, 0, 0, 1, F),
+        per_user(1, 1, 0, 0, 1, F),
     ),
     Case(
         "other-agencys-staff-file",
         "query($id: ID!) { staffMember(id: $id) { id username } }",
         lambda w: {"id": w.other_agency.staff[0]["id"]},
-        _matrix("ok", "ok", NF, NF, "ok", F),
+        per_user("ok", "ok", NF, NF, "ok", F),
     ),
     Case(
         "own-staff-file",
         "query($id: ID!) { staffMember(id: $id) { id username } }",
         lambda w: {"id": w.demo_staff},
-        _matrix("ok", "ok", "ok", "ok", "ok", F),
+        per_user("ok", "ok", "ok", "ok", "ok", F),
     ),
     Case(
         "other-agencys-staff-list",
         "query($a: ID!) { staff(filter: {agencyId: $a}) { totalCount } }",
         lambda w: {"a": w.other_agency.id},
-        _matrix(5, 5, 0, 0, 5, F),
+        per_user(5, 5, 0, 0, 5, F),
     ),
     Case(
         "town-contract-of-own-agency",
         "query($id: ID!) { serviceContract(id: $id) { id filing { id } } }",
         lambda w: {"id": w.town_contract},
-        _matrix("ok", "ok", "ok", "ok", F, F),
+        per_user("ok", "ok", "ok", "ok", F, F),
     ),
     Case(
         "contract-elsewhere-of-other-agency",
         "query($id: ID!) { serviceContract(id: $id) { id filing { id } } }",
         lambda w: {"id": w.other_contract},
-        _matrix("ok", NF, NF, NF, F, F),
+        per_user("ok", NF, NF, NF, F, F),
     ),
     Case(
         "contracts-elsewhere",
         "query($j: ID!) { serviceContracts(filter: {jurisdictionId: $j}) { totalCount } }",
         lambda w: {"j": w.jurisdiction},
-        _matrix(1, 0, 0, 0, F, F),
+        per_user(1, 0, 0, 0, F, F),
     ),
     Case(
         "filings-elsewhere",
         "query($j: ID!) { filings(filter: {jurisdictionId: $j}) { totalCount } }",
         lambda w: {"j": w.jurisdiction},
-        _matrix(1, 0, 0, F, F, F),
+        per_user(1, 0, 0, F, F, F),
     ),
     Case(
         "filing-counts-of-the-town",
         "query($j: ID!) { filingCounts(filter: {jurisdictionId: $j}) { total } }",
         lambda w: {"j": DEMO_J},
-        _matrix("ok", "ok", "ok", F, F, F),
+        per_user("ok", "ok", "ok", F, F, F),
     ),
     Case(
         "jurisdictions-directory",
         "{ jurisdictions(first: 3) { totalCount edges { node { name } } } }",
         lambda w: {},
-        _matrix("ok", "ok", "ok", "ok", "ok", "ok"),
+        per_user("ok", "ok", "ok", "ok", "ok", "ok"),
     ),
     Case(
         "permit-check-of-other-agencys-staff",
         "query($id: ID!) { hasValidWorkPermit(staffId: $id) { valid } }",
         lambda w: {"id": w.other_agency.staff[0]["id"]},
-        _matrix("ok", "ok", NF, NF, F, F),
+        per_user("ok", "ok", NF, NF, F, F),
     ),
     Case(
         "education-record-for-own-staff",
         'mutation($id: ID!) { addStaffRecord(input: {staffId: $id, kind: EDUCATION, on: "2026-03-01", topic: "排污许可培训", hours: "8"}) { id } }',
         lambda w: {"id": w.demo_staff},
-        _matrix("ok", F, "ok", F, F, F),
+        per_user("ok", F, "ok", F, F, F),
     ),
     Case(
         "education-record-for-other-agencys-staff",
         'mutation($id: ID!) { addStaffRecord(input: {staffId: $id, kind: EDUCATION, on: "2026-03-01", topic: "排污许可培训", hours: "8"}) { id } }',
         lambda w: {"id": w.other_agency.staff[0]["id"]},
-        _matrix("ok", F, NF, F, F, F),
+        per_user("ok", F, NF, F, F, F),
     ),
     Case(
         "refuse-an-application",
         CHANGE_STATUS,
         _fresh_application,
-        _matrix("ok", F, F, F, F, F),
+        per_user("ok", F, F, F, F, F),
     ),
     Case(
         "draft-a-contract-elsewhere",
         "mutation($input: CreateContractInput!) { createServiceContract(input: $input) { id } }",
         lambda w: {"input": contract_input(w.other_agency.id, w.scratch)},
-        _matrix("ok", F, F, F, F, F),
+        per_user("ok", F, F, F, F, F),
     ),
     Case(
         "file-a-contract-elsewhere",
         "mutation($id: ID!) { fileServiceContract(id: $id) { id } }",
         _fresh_signed_contract,
-        _matrix("ok", NF, F, F, F, F),
+        per_user("ok", NF, F, F, F, F),
     ),
     Case(
         # Authorised, but there is nothing to remove: proves the role check without changing the calendar.
         "edit-the-calendar",
         'mutation { removeCalendarEntry(day: "2005-03-15") { year } }',
         lambda w: {},
-        _matrix("NOT_FOUND", F, F, F, F, F),
+        per_user("NOT_FOUND", F, F, F, F, F),
     ),
 ]
 

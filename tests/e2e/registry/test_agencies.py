@@ -4,18 +4,17 @@ The conventions of every registry e2e test are in ``tests.e2e.registry`` (its do
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import nats
 import pytest
 
 from ecosteward.clock import china_today
 from ecosteward.events import EventEnvelope
 from tests.e2e.helpers import (
+    QUALIFYING_STAFF,
     Api,
     Keycloak,
     db,
@@ -23,9 +22,12 @@ from tests.e2e.helpers import (
     events,
     iso,
     outbox_count,
+    publish_event,
+    staff_input,
     unique,
     violations,
     wait_for_events,
+    wait_for_value,
 )
 from tests.e2e.registry.documents import (
     ADD_STAFF,
@@ -36,7 +38,7 @@ from tests.e2e.registry.documents import (
     LIST_CREDIT,
     RESET_PASSWORD,
 )
-from tests.e2e.registry.support import QUALIFYING_STAFF, Accounts, add_staff, admitted_agency, register_agency
+from tests.e2e.registry.support import Accounts, add_staff, admitted_agency, register_agency
 from tests.e2e.users import (
     ADMIN,
     BUREAU,
@@ -331,18 +333,11 @@ def test_admission_provisions_keycloak_accounts_once_and_removal_disables_them(
         type=original.type, source=original.source, subject=original.subject, data=original.data
     )
 
-    async def publish() -> None:
-        nc = await nats.connect(stack.nats_url)
-        try:
-            await nc.jetstream().publish(
-                copy.nats_subject, copy.to_bytes(), headers={"Nats-Msg-Id": str(copy.id)}
-            )
-        finally:
-            await nc.close()
-
-    asyncio.run(publish())
-    wait_for(
-        lambda: db_value(stack, "SELECT count(*) FROM inbox_events WHERE event_id = $1", copy.id),
+    publish_event(stack, copy)
+    wait_for_value(
+        stack,
+        "SELECT count(*) FROM inbox_events WHERE event_id = $1",
+        copy.id,
         timeout=20,
         what="redelivered admission handled",
     )
@@ -402,31 +397,30 @@ def test_provisioning_never_takes_over_an_account_it_does_not_own(
         BUREAU,
         ADD_STAFF,
         {
-            "input": {
-                "agencyId": agency.id,
-                "name": "冒名者",
-                "username": username,
-                "email": f"{username}@agency.ecosteward.local",
-                "title": "JUNIOR",
-                "professional": False,
-                "joinedOn": "2024-03-01",
-            }
+            "input": staff_input(
+                agency.id,
+                username,
+                name="冒名者",
+                email=f"{username}@agency.ecosteward.local",
+                title="JUNIOR",
+                professional=False,
+            )
         },
     )
     if "errors" not in body:
         staff_id = body["data"]["addStaff"]["id"]
         (added,) = wait_for_events(stack, "staff.added", staff_id)
-        wait_for(
-            lambda: db_value(stack, "SELECT count(*) FROM inbox_events WHERE event_id = $1", added.id),
+        wait_for_value(
+            stack,
+            "SELECT count(*) FROM inbox_events WHERE event_id = $1",
+            added.id,
             timeout=20,
             what="staff.added handled",
         )
-        wait_for(
-            lambda: db_value(
-                stack,
-                "SELECT count(*) FROM keycloak_accounts WHERE username = $1 AND (status = 'SYNCED' OR attempts > 0)",
-                username,
-            ),
+        wait_for_value(
+            stack,
+            "SELECT count(*) FROM keycloak_accounts WHERE username = $1 AND (status = 'SYNCED' OR attempts > 0)",
+            username,
             timeout=30,
             what="the sync job had its go at the account",
         )

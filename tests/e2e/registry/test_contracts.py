@@ -62,6 +62,17 @@ from tests.support import Infra, error_codes, wait_for
 # ------------------------------------------------------------------------------------------ 5 contracts
 
 
+def contract_and_filing(stack: Infra, contract_id: str) -> tuple[str, str, dt.date | None, bool | None]:
+    """(contract status, filing status, first filed on, filed late) as stored."""
+    row = db(
+        stack,
+        "SELECT c.status, f.status AS filing, f.first_filed_on, f.filed_late FROM service_contracts c"
+        " JOIN filings f ON f.contract_id = c.id WHERE c.id = $1",
+        uuid.UUID(contract_id),
+    )[0]
+    return (row["status"], row["filing"], row["first_filed_on"], row["filed_late"])
+
+
 def test_bad_contracts_are_refused_with_a_coded_error_and_nothing_written(
     stack: Infra, api: Api, shared_agency: AgencyMade
 ) -> None:
@@ -197,17 +208,7 @@ def test_a_contract_goes_from_draft_to_ended_through_filing(
     assert api.codes(BUREAU, END_CONTRACT, {"id": contract_id, "on": iso(today)}) == ["INVALID_TRANSITION"]
     assert api.codes(BUREAU, FILE, {"id": contract_id}) == ["ALREADY_FILED"]
 
-    row = db(
-        stack,
-        "SELECT c.status, f.status AS filing, f.first_filed_on, f.filed_late FROM service_contracts c JOIN filings f ON f.contract_id = c.id WHERE c.id = $1",
-        uuid.UUID(contract_id),
-    )[0]
-    assert (row["status"], row["filing"], row["first_filed_on"], row["filed_late"]) == (
-        "ENDED",
-        "ACKNOWLEDGED",
-        today,
-        False,
-    )
+    assert contract_and_filing(stack, contract_id) == ("ENDED", "ACKNOWLEDGED", today, False)
     filing_id = filed["id"]
     for entity_verb, subject in [
         ("contract.drafted", contract_id),
@@ -242,12 +243,7 @@ def test_a_town_files_its_own_contracts_only(stack: Infra, api: Api, shared_agen
     api.ok(BUREAU, SIGN, {"id": other_id, "on": iso(today)})
     assert api.codes(TOWN, FILE, {"id": other_id}) == ["NOT_FOUND"]
     assert api.codes(TOWN, CONTRACT, {"id": other_id}) == ["NOT_FOUND"]
-    row = db(
-        stack,
-        "SELECT c.status, f.status AS filing, f.first_filed_on FROM service_contracts c JOIN filings f ON f.contract_id = c.id WHERE c.id = $1",
-        uuid.UUID(other_id),
-    )[0]
-    assert (row["status"], row["filing"], row["first_filed_on"]) == ("SIGNED", "PENDING", None)
+    assert contract_and_filing(stack, other_id)[:3] == ("SIGNED", "PENDING", None)
     assert (
         db_value(
             stack,

@@ -36,6 +36,7 @@ from tests.e2e.helpers import (
     unique,
     violations,
     wait_for_events,
+    wait_for_value,
 )
 from tests.e2e.registry.documents import (
     ADD_STAFF_ID,
@@ -48,6 +49,7 @@ from tests.e2e.registry.documents import (
     SET_TEST_HOLIDAY,
     SIGN_STATUS,
 )
+from tests.e2e.registry.support import contract_input as registry_contract_input
 from tests.e2e.users import (
     ADMIN,
     ALL_USERS,
@@ -58,26 +60,27 @@ from tests.e2e.users import (
     PROCUREMENT,
     STAFF,
     TOWN,
+    per_user,
 )
 from tests.support import Infra, error_codes, wait_for
 
 
 def contract_input(jurisdiction_id: str, **changes: Any) -> dict[str, Any]:
-    today = china_today()
-    values: dict[str, Any] = {
-        "title": f"信任测试{uuid.uuid4().hex[:8]}",
-        "agencyId": DEMO_AGENCY,
-        "jurisdictionId": jurisdiction_id,
-        "price": "50000.00",
-        "startsOn": iso(dt.date(today.year, 1, 1)),
-        "endsOn": iso(dt.date(today.year, 12, 31)),
-        "serviceMode": "REMOTE",
-        "contractedTasks": 4,
-        "scopeJurisdictionIds": [],
-        "scopeEnterpriseIds": [],
-    }
-    values.update(changes)
-    return values
+    """A small remote contract of the demo agency with nothing in its scope unless ``changes`` adds it."""
+    return registry_contract_input(
+        DEMO_AGENCY,
+        jurisdiction_id,
+        **{
+            "title": f"信任测试{uuid.uuid4().hex[:8]}",
+            "price": "50000.00",
+            "serviceMode": "REMOTE",
+            "contractedTasks": 4,
+            "scopeJurisdictionIds": [],
+            "scopeEnterpriseIds": [],
+            "catalogueCodes": [],
+            **changes,
+        },
+    )
 
 
 def contracts_titled(stack: Infra, title: str) -> int:
@@ -124,8 +127,10 @@ def world(stack: Infra, api: Api) -> Iterator[World]:
             }
         },
     )["registerEnterprise"]["id"]
-    wait_for(
-        lambda: db_value(stack, "SELECT count(*) FROM known_enterprises WHERE id = $1", uuid.UUID(stranger)),
+    wait_for_value(
+        stack,
+        "SELECT count(*) FROM known_enterprises WHERE id = $1",
+        uuid.UUID(stranger),
         timeout=30,
         what="the archive's enterprise copied into the registry",
     )
@@ -338,10 +343,6 @@ class Entity:
     expect: dict[str, str]
 
 
-def _m(bureau: str, town: str, admin: str, staff: str, procurement: str, enterprise: str) -> dict[str, str]:
-    return dict(zip(ALL_USERS, (bureau, town, admin, staff, procurement, enterprise), strict=True))
-
-
 ENTITIES = [
     Entity(
         "jurisdiction",
@@ -349,7 +350,7 @@ ENTITIES = [
         "jurisdiction",
         "id name",
         lambda w: w.other_town,
-        _m(OK, OK, OK, OK, OK, OK),
+        per_user(OK, OK, OK, OK, OK, OK),
     ),
     Entity(
         "unknown-jurisdiction",
@@ -357,14 +358,24 @@ ENTITIES = [
         "jurisdiction",
         "id",
         lambda w: str(uuid.uuid4()),
-        _m(NF, NF, NF, NF, NF, NF),
+        per_user(NF, NF, NF, NF, NF, NF),
     ),
     # The demo agency serves the demo enterprise (the demo town's signed contract): it may read the name.
     Entity(
-        "own-agency", "Agency", "agency", "id name status", lambda w: DEMO_AGENCY, _m(OK, OK, OK, OK, OK, OK)
+        "own-agency",
+        "Agency",
+        "agency",
+        "id name status",
+        lambda w: DEMO_AGENCY,
+        per_user(OK, OK, OK, OK, OK, OK),
     ),
     Entity(
-        "other-agency", "Agency", "agency", "id name", lambda w: w.other_agency, _m(OK, OK, NF, NF, OK, NF)
+        "other-agency",
+        "Agency",
+        "agency",
+        "id name",
+        lambda w: w.other_agency,
+        per_user(OK, OK, NF, NF, OK, NF),
     ),
     Entity(
         "unknown-agency",
@@ -372,10 +383,15 @@ ENTITIES = [
         "agency",
         "id name",
         lambda w: str(uuid.uuid4()),
-        _m(NF, NF, NF, NF, NF, NF),
+        per_user(NF, NF, NF, NF, NF, NF),
     ),
     Entity(
-        "own-staff", "Staff", "staffMember", "id username", lambda w: w.demo_staff, _m(OK, OK, OK, OK, OK, F)
+        "own-staff",
+        "Staff",
+        "staffMember",
+        "id username",
+        lambda w: w.demo_staff,
+        per_user(OK, OK, OK, OK, OK, F),
     ),
     Entity(
         "other-staff",
@@ -383,10 +399,15 @@ ENTITIES = [
         "staffMember",
         "id username",
         lambda w: w.other_staff,
-        _m(OK, OK, NF, NF, OK, F),
+        per_user(OK, OK, NF, NF, OK, F),
     ),
     Entity(
-        "unknown-staff", "Staff", "staffMember", "id", lambda w: str(uuid.uuid4()), _m(NF, NF, NF, NF, NF, F)
+        "unknown-staff",
+        "Staff",
+        "staffMember",
+        "id",
+        lambda w: str(uuid.uuid4()),
+        per_user(NF, NF, NF, NF, NF, F),
     ),
     # A draft never appraised: procurement reads contracts no more through _entities than by id.
     Entity(
@@ -395,7 +416,7 @@ ENTITIES = [
         "serviceContract",
         "id status",
         lambda w: w.town_draft,
-        _m(OK, OK, OK, OK, F, F),
+        per_user(OK, OK, OK, OK, F, F),
     ),
     Entity(
         "elsewhere-draft",
@@ -403,7 +424,7 @@ ENTITIES = [
         "serviceContract",
         "id",
         lambda w: w.elsewhere_draft,
-        _m(OK, NF, OK, OK, F, F),
+        per_user(OK, NF, OK, OK, F, F),
     ),
     Entity(
         "unknown-contract",
@@ -411,7 +432,7 @@ ENTITIES = [
         "serviceContract",
         "id",
         lambda w: str(uuid.uuid4()),
-        _m(NF, NF, NF, NF, F, F),
+        per_user(NF, NF, NF, NF, F, F),
     ),
 ]
 
@@ -513,59 +534,41 @@ def test_ids_outside_the_callers_scope_answer_like_unknown_ids(stack: Infra, wor
     api = world.api
     unknown = str(uuid.uuid4())
     today = iso(china_today())
-    probes: list[tuple[str, str, Callable[[str], dict[str, Any]], str]] = [
-        (ADMIN, "query($id: ID!) { agency(id: $id) { id } }", lambda i: {"id": i}, world.other_agency),
-        (ADMIN, "query($id: ID!) { staffMember(id: $id) { id } }", lambda i: {"id": i}, world.other_staff),
-        (
-            STAFF,
-            "query($id: ID!) { hasValidWorkPermit(staffId: $id) { valid } }",
-            lambda i: {"id": i},
-            world.other_staff,
-        ),
-        (
-            TOWN,
-            "query($id: ID!) { serviceContract(id: $id) { id } }",
-            lambda i: {"id": i},
-            world.elsewhere_draft,
-        ),
+    probes = [  # (caller, operation on `$id`, an id outside the caller's scope)
+        (ADMIN, "query($id: ID!) { agency(id: $id) { id } }", world.other_agency),
+        (ADMIN, "query($id: ID!) { staffMember(id: $id) { id } }", world.other_staff),
+        (STAFF, "query($id: ID!) { hasValidWorkPermit(staffId: $id) { valid } }", world.other_staff),
+        (TOWN, "query($id: ID!) { serviceContract(id: $id) { id } }", world.elsewhere_draft),
         (
             ADMIN,
             'mutation($id: ID!) { updateAgency(id: $id, input: {contactName: "x"}) { id } }',
-            lambda i: {"id": i},
             world.other_agency,
         ),
         (
             ADMIN,
             'mutation($id: ID!) { updateStaff(id: $id, input: {specialty: "x"}) { id } }',
-            lambda i: {"id": i},
             world.other_staff,
         ),
         (
             ADMIN,
             'mutation($id: ID!) { addStaffRecord(input: {staffId: $id, kind: EDUCATION, on: "2026-03-01", topic: "t", hours: "8"}) { id } }',
-            lambda i: {"id": i},
             world.other_staff,
         ),
-        (TOWN, SIGN_STATUS, lambda i: {"id": i, "on": today}, world.elsewhere_draft),
-        (
-            TOWN,
-            "mutation($id: ID!) { fileServiceContract(id: $id) { id } }",
-            lambda i: {"id": i},
-            world.elsewhere_draft,
-        ),
+        (TOWN, SIGN_STATUS, world.elsewhere_draft),
+        (TOWN, "mutation($id: ID!) { fileServiceContract(id: $id) { id } }", world.elsewhere_draft),
         (
             TOWN,
             'mutation($id: ID!) { terminateServiceContract(id: $id, reason: "x") { id } }',
-            lambda i: {"id": i},
             world.elsewhere_draft,
         ),
     ]
-    for user, query, variables, theirs in probes:
+    for user, query, theirs in probes:
+        extra = {"on": today} if query == SIGN_STATUS else {}
         for url in (api.gateway, api.subgraph):
             _same_answer(
-                api.call(user, query, variables(theirs), url=url),
+                api.call(user, query, {"id": theirs, **extra}, url=url),
                 theirs,
-                api.call(user, query, variables(unknown), url=url),
+                api.call(user, query, {"id": unknown, **extra}, url=url),
                 unknown,
             )
     # ... and the refused writes wrote nothing.

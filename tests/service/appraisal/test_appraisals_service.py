@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ecosteward.errors import AppError
 from ecosteward.identity import Principal, Role
 from ecosteward.listing import load_in_scope
 from services.appraisal import access
@@ -23,7 +22,7 @@ from services.appraisal.appraisals import service
 from services.appraisal.appraisals.models import AppraisalRow
 from services.appraisal.base import TABLES
 from services.appraisal.copies import KnownContractRow
-from tests.service.support import ServiceDb, allowed, code_of, service_db
+from tests.service.support import ServiceDb, allowed, refusal_code, service_db
 
 CONTRACT = uuid.UUID(int=1)
 TOWN, OTHER_TOWN = uuid.UUID(int=11), uuid.UUID(int=12)
@@ -47,14 +46,11 @@ async def db(tmp_path: Path) -> AsyncIterator[ServiceDb]:
 
 async def create(db: ServiceDb, actor: Principal = BUREAU, **changes: Any) -> AppraisalRow:
     values: dict[str, Any] = {"contract_id": CONTRACT, "period": "2026-Q3", "total_score": Decimal("87.5")}
-    values.update(changes)
-    async with db.unit_of_work() as uow:
-        return await service.create_appraisal(uow, actor, **values)
+    return await db.call(service.create_appraisal, actor, **(values | changes))
 
 
 async def finalise(db: ServiceDb, appraisal_id: uuid.UUID, actor: Principal = BUREAU) -> AppraisalRow:
-    async with db.unit_of_work() as uow:
-        return await service.finalise_appraisal(uow, actor, appraisal_id)
+    return await db.call(service.finalise_appraisal, actor, appraisal_id)
 
 
 async def rows(db: ServiceDb) -> list[tuple[str, int, str]]:
@@ -95,9 +91,7 @@ async def test_finalise_publishes_the_final_appraisal_once(db: ServiceDb) -> Non
     assert final.status == "FINAL"
     (event,) = await db.events("appraisal.appraisal.finalised")
     assert event["data"]["status"] == "FINAL" and event["data"]["total_score"] == "90.0"
-    with pytest.raises(AppError) as refused:
-        await finalise(db, draft.id)
-    assert code_of(refused.value) == "ALREADY_FINAL"
+    assert await refusal_code(finalise(db, draft.id)) == "ALREADY_FINAL"
     assert await rows(db) == [("2026-Q3", 900, "FINAL")]
     assert len(await db.events()) == 2
 
@@ -112,26 +106,20 @@ async def test_finalise_publishes_the_final_appraisal_once(db: ServiceDb) -> Non
     ],
 )
 async def test_refused_appraisals_change_nothing(db: ServiceDb, changes: dict[str, Any], code: str) -> None:
-    with pytest.raises(AppError) as refused:
-        await create(db, **changes)
-    assert code_of(refused.value) == code
+    assert await refusal_code(create(db, **changes)) == code
     assert await rows(db) == []
     assert await db.events() == []
 
 
 async def test_a_second_appraisal_of_the_period_is_a_conflict_and_changes_nothing(db: ServiceDb) -> None:
     await create(db)
-    with pytest.raises(AppError) as refused:
-        await create(db, total_score=Decimal("60"))
-    assert code_of(refused.value) == "CONFLICT"
+    assert await refusal_code(create(db, total_score=Decimal("60"))) == "CONFLICT"
     assert await rows(db) == [("2026-Q3", 875, "DRAFT")]
     assert len(await db.events()) == 1
 
 
 async def test_finalising_an_unknown_appraisal_is_not_found(db: ServiceDb) -> None:
-    with pytest.raises(AppError) as refused:
-        await finalise(db, uuid.UUID(int=98))
-    assert code_of(refused.value) == "NOT_FOUND"
+    assert await refusal_code(finalise(db, uuid.UUID(int=98))) == "NOT_FOUND"
     assert await db.events() == []
 
 

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ecosteward.errors import AppError
 from ecosteward.identity import Principal, Role
 from ecosteward.listing import load_in_scope
 from services.inspection import access
@@ -29,7 +28,7 @@ from services.inspection.copies import (
 )
 from services.inspection.visits import service
 from services.inspection.visits.models import FindingRow, InspectionRow
-from tests.service.support import ServiceDb, allowed, code_of, service_db
+from tests.service.support import ServiceDb, allowed, refusal_code, service_db
 
 TODAY = dt.date(2026, 5, 20)
 VISIT = dt.date(2026, 5, 18)
@@ -82,11 +81,6 @@ async def db(tmp_path: Path) -> AsyncIterator[ServiceDb]:
         yield database
 
 
-async def count(db: ServiceDb, model: Any) -> int:
-    async with db.sessions() as session:
-        return int(await session.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
-
-
 async def record(db: ServiceDb, actor: Principal, **changes: Any) -> InspectionRow:
     values: dict[str, Any] = {
         "enterprise_id": ENTERPRISE,
@@ -95,9 +89,7 @@ async def record(db: ServiceDb, actor: Principal, **changes: Any) -> InspectionR
         "agency_id": None,
         "today": TODAY,
     }
-    values.update(changes)
-    async with db.unit_of_work() as uow:
-        return await service.record_inspection(uow, actor, **values)
+    return await db.call(service.record_inspection, actor, **(values | changes))
 
 
 async def find(db: ServiceDb, actor: Principal, inspection_id: uuid.UUID, **changes: Any) -> FindingRow:
@@ -109,9 +101,7 @@ async def find(db: ServiceDb, actor: Principal, inspection_id: uuid.UUID, **chan
         "handling_class": "FIX_BY_DEADLINE",
         "deadline": dt.date(2026, 6, 30),
     }
-    values.update(changes)
-    async with db.unit_of_work() as uow:
-        return await service.record_finding(uow, actor, **values)
+    return await db.call(service.record_finding, actor, **(values | changes))
 
 
 # ------------------------------------------------------------------------------------------ record_inspection
@@ -164,10 +154,8 @@ async def test_the_bureau_names_the_agency_and_is_not_bound_by_contracts(db: Ser
 async def test_refused_visits_change_nothing(
     db: ServiceDb, actor: Principal, changes: dict[str, Any], code: str
 ) -> None:
-    with pytest.raises(AppError) as refused:
-        await record(db, actor, **changes)
-    assert code_of(refused.value) == code
-    assert await count(db, InspectionRow) == 0
+    assert await refusal_code(record(db, actor, **changes)) == code
+    assert await db.count(InspectionRow) == 0
     assert await db.events() == []
 
 
@@ -218,10 +206,8 @@ async def test_refused_findings_change_nothing(
 ) -> None:
     visit = await record(db, STAFF)
     target = changes.pop("inspection_id", visit.id)
-    with pytest.raises(AppError) as refused:
-        await find(db, actor, target, **changes)
-    assert code_of(refused.value) == code
-    assert await count(db, FindingRow) == 0
+    assert await refusal_code(find(db, actor, target, **changes)) == code
+    assert await db.count(FindingRow) == 0
     assert [e["type"] for e in await db.events()] == ["inspection.inspection.recorded"]
 
 
@@ -229,10 +215,10 @@ async def test_a_finding_on_a_visit_whose_contract_lapsed_is_out_of_contract_sco
     visit = await record(db, STAFF)
     async with db.unit_of_work() as uow:
         await uow.session.execute(sa.update(ContractScopeRow).values(status="TERMINATED"))
-    with pytest.raises(AppError) as refused:
-        await find(db, STAFF, visit.id)
-    assert code_of(refused.value) == "OUT_OF_CONTRACT_SCOPE"  # the visit is visible: no NOT_FOUND
-    assert await count(db, FindingRow) == 0
+    assert (
+        await refusal_code(find(db, STAFF, visit.id)) == "OUT_OF_CONTRACT_SCOPE"
+    )  # the visit is visible: no NOT_FOUND
+    assert await db.count(FindingRow) == 0
 
 
 # ------------------------------------------------------------------------------------------ access table

@@ -22,12 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ecosteward.consumer import Handler
-from ecosteward.db import TYPE_ANNOTATION_MAP, create_engine, service_metadata, session_factory
+from ecosteward.db import TYPE_ANNOTATION_MAP, service_metadata
 from ecosteward.event_payloads import ConsumedPayload, PayloadError
 from ecosteward.events import EventEnvelope
 from ecosteward.local_copies import as_text, as_uuid, local_copy_handler
 from ecosteward.outbox import UnitOfWork, platform_tables
 from tests.contracts.snapshot import unregistered
+from tests.support import sqlite_sessions
 
 
 class Base(DeclarativeBase):
@@ -97,11 +98,8 @@ A, B = uuid.UUID(int=10), uuid.UUID(int=11)
 
 @pytest.fixture
 async def sessions(tmp_path: Path) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'copies.db'}")
-    async with engine.begin() as connection:
-        await connection.run_sync(Base.metadata.create_all)
-    yield session_factory(engine)
-    await engine.dispose()
+    async with sqlite_sessions(Base.metadata, tmp_path / "copies.db") as factory:
+        yield factory
 
 
 async def _deliver(

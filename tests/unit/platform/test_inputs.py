@@ -16,12 +16,8 @@ from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
     GraphQLInputType,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLScalarType,
     get_named_type,
-    is_leaf_type,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -41,6 +37,7 @@ from ecosteward.inputs import (
     parse_decimal,
     text_rule,
 )
+from tests.graphql_inputs import graphql_values, probe_operation
 
 # ---------------------------------------------------------------------------- dates
 
@@ -213,32 +210,9 @@ junk = st.one_of(
 )
 
 
-def values_for(type_: GraphQLInputType, depth: int = 0) -> st.SearchStrategy[Any]:
+def values_for(type_: GraphQLInputType) -> st.SearchStrategy[Any]:
     """Random values shaped (mostly) like ``type_``, with junk at every level."""
-    if isinstance(type_, GraphQLNonNull):
-        return values_for(type_.of_type, depth)
-    if isinstance(type_, GraphQLList):
-        return st.one_of(st.lists(values_for(type_.of_type, depth + 1), max_size=3), junk)
-    if isinstance(type_, GraphQLInputObjectType):
-        if depth > 3:
-            return junk
-        fields = {name: values_for(f.type, depth + 1) for name, f in type_.fields.items()}
-        return st.one_of(st.fixed_dictionaries({}, optional=fields), junk)
-    if isinstance(type_, GraphQLEnumType):
-        return st.one_of(st.sampled_from(list(type_.values)), junk)
-    if isinstance(type_, GraphQLScalarType) and type_.name == "Date":
-        return st.one_of(st.dates().map(dt.date.isoformat), junk)
-    return junk
-
-
-def _operation(root: str, field_name: str, field_def: Any, target: str) -> str:
-    params = ", ".join(f"${name}: {arg.type}" for name, arg in field_def.args.items())
-    params = f"{params}, $stop: Boolean!" if params else "$stop: Boolean!"
-    args = ", ".join(f"{name}: ${name}" for name in field_def.args)
-    selection = "" if is_leaf_type(get_named_type(field_def.type)) else " { __typename }"
-    keyword = "query" if root == "Query" else "mutation"
-    # `$stop` is never sent: whatever the value, no resolver runs — only parsing and coercion do.
-    return f"{keyword} Probe({params}) {{ {field_name}({args}) @include(if: $stop){selection} }}"
+    return graphql_values(type_, junk, max_depth=3, list_size=3)
 
 
 @pytest.mark.parametrize(("service", "root", "field_name", "arg_name"), ARGUMENTS)
@@ -249,7 +223,7 @@ def test_random_values_for_any_argument_are_never_an_internal_error(
     root_type = schema._schema.get_type(root)
     assert isinstance(root_type, GraphQLObjectType)
     field_def = root_type.fields[field_name]
-    query = _operation(root, field_name, field_def, arg_name)
+    query = probe_operation(root, field_name, field_def, stop=True)
 
     @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
     @given(values_for(field_def.args[arg_name].type))

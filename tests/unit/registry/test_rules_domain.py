@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable, Collection, Mapping
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 import pytest
 from hypothesis import assume, given
@@ -251,33 +254,34 @@ def test_prices_that_are_refused(price: str) -> None:
 
 # ------------------------------------------------------------------------------ workflows
 
-AGENCY_PAIRS = list(itertools.product(AgencyStatus, AgencyStatus))
-CONTRACT_PAIRS = list(itertools.product(ContractStatus, ContractStatus))
+# Every (current, target) pair of both workflows, with the check and the transitions it follows.
+TRANSITION_PAIRS = [
+    pytest.param(
+        check_agency_transition, AGENCY_TRANSITIONS, current, target, id=f"agency-{current}-{target}"
+    )
+    for current, target in itertools.product(AgencyStatus, AgencyStatus)
+] + [
+    pytest.param(
+        check_contract_transition, CONTRACT_TRANSITIONS, current, target, id=f"contract-{current}-{target}"
+    )
+    for current, target in itertools.product(ContractStatus, ContractStatus)
+]
 # The contract path as the README states it: DRAFT → SIGNED → FILED (→ RETURNED → FILED) → ACTIVE → ENDED.
 README_CONTRACT_PATH = ["DRAFT", "SIGNED", "FILED", "RETURNED", "FILED", "ACTIVE", "ENDED"]
 
 
-@pytest.mark.parametrize(("current", "target"), AGENCY_PAIRS)
-def test_an_agency_move_outside_the_workflow_is_an_invalid_transition(
-    current: AgencyStatus, target: AgencyStatus
+@pytest.mark.parametrize(("check", "transitions", "current", "target"), TRANSITION_PAIRS)
+def test_a_move_outside_the_workflow_is_an_invalid_transition(
+    check: Callable[[Any, Any], None],
+    transitions: Mapping[Any, Collection[Any]],
+    current: StrEnum,
+    target: StrEnum,
 ) -> None:
-    if target in AGENCY_TRANSITIONS[current]:
-        check_agency_transition(current, target)
+    if target in transitions[current]:
+        check(current, target)
     else:
         with pytest.raises(Conflict) as caught:
-            check_agency_transition(current, target)
-        assert caught.value.extensions == {"code": "INVALID_TRANSITION", "current": current.value}
-
-
-@pytest.mark.parametrize(("current", "target"), CONTRACT_PAIRS)
-def test_a_contract_move_outside_the_workflow_is_an_invalid_transition(
-    current: ContractStatus, target: ContractStatus
-) -> None:
-    if target in CONTRACT_TRANSITIONS[current]:
-        check_contract_transition(current, target)
-    else:
-        with pytest.raises(Conflict) as caught:
-            check_contract_transition(current, target)
+            check(current, target)
         assert caught.value.extensions == {"code": "INVALID_TRANSITION", "current": current.value}
 
 
