@@ -13,12 +13,13 @@ import random
 import statistics
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
 
-from bench.stack import bench_data_dir, bench_stack
+from bench.stack import bench_data_dir, bench_stack, wait_for_data
 from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.demo import DEMO_JURISDICTION_ID
@@ -33,6 +34,18 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 ITEMS = ["1", "2-1", "3-1", "4-1", "6-1", "8-2", "9-3", "9-10"]
 
 
+def _insert_in_batches(conn: sa.Connection, table: Any, rows: Iterable[dict[str, Any]], size: int) -> None:
+    """Insert ``rows`` ``size`` at a time (a million rows would not fit one statement's memory)."""
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            conn.execute(sa.insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(sa.insert(table), batch)
+
+
 def seed(database: str) -> tuple[float, float]:
     """Insert the rows; returns the seconds spent on enterprises and on documents."""
     engine = sa.create_engine(f"sqlite:///{database}")
@@ -40,64 +53,52 @@ def seed(database: str) -> tuple[float, float]:
     with engine.begin() as conn:
         towns = [r[0] for r in conn.execute(sa.select(KnownJurisdictionRow.id))]
         started = time.perf_counter()
-        ids: list[uuid.UUID] = []
-        batch: list[dict[str, Any]] = []
+        ids = [uuid.uuid4() for _ in range(ENTERPRISES)]
         now = utcnow()
-        for i in range(ENTERPRISES):
-            enterprise_id = uuid.uuid4()
-            ids.append(enterprise_id)
-            batch.append(
-                {
-                    "id": enterprise_id,
-                    "credit_code": with_check_character("".join(rng.choice(ALPHABET) for _ in range(17))),
-                    "name": f"基准企业{i:06d}",
-                    "address": "",
-                    # Half in the demo town so a town officer's list is realistic too.
-                    "jurisdiction_id": DEMO_JURISDICTION_ID if i % 2 else rng.choice(towns),
-                    "industry_code": rng.choice(["C2614", "C3360", "C2710", "C3985", "D4411"]),
-                    # Spread over the Shanghai area (~1.2 × 1.2 degrees).
-                    "latitude": 30.7 + rng.random() * 1.2,
-                    "longitude": 120.9 + rng.random() * 1.2,
-                    "permit_category": rng.choice(["KEY", "SIMPLIFIED", "REGISTRATION"]),
-                    "status": "OPERATING",
-                    "status_changed_at": now,
-                    "key_source": rng.random() < 0.3,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            if len(batch) == 5000:
-                conn.execute(sa.insert(EnterpriseRow.__table__), batch)  # type: ignore[arg-type]
-                batch = []
-        if batch:
-            conn.execute(sa.insert(EnterpriseRow.__table__), batch)  # type: ignore[arg-type]
+        enterprises = (
+            {
+                "id": enterprise_id,
+                "credit_code": with_check_character("".join(rng.choice(ALPHABET) for _ in range(17))),
+                "name": f"基准企业{i:06d}",
+                "address": "",
+                # Half in the demo town so a town officer's list is realistic too.
+                "jurisdiction_id": DEMO_JURISDICTION_ID if i % 2 else rng.choice(towns),
+                "industry_code": rng.choice(["C2614", "C3360", "C2710", "C3985", "D4411"]),
+                # Spread over the Shanghai area (~1.2 × 1.2 degrees).
+                "latitude": 30.7 + rng.random() * 1.2,
+                "longitude": 120.9 + rng.random() * 1.2,
+                "permit_category": rng.choice(["KEY", "SIMPLIFIED", "REGISTRATION"]),
+                "status": "OPERATING",
+                "status_changed_at": now,
+                "key_source": rng.random() < 0.3,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i, enterprise_id in enumerate(ids)
+        )
+        _insert_in_batches(conn, EnterpriseRow.__table__, enterprises, 5000)
         enterprises_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        docs: list[dict[str, Any]] = []
         today = china_today()
-        for n in range(DOCUMENTS):
-            docs.append(
-                {
-                    "id": uuid.uuid4(),
-                    "enterprise_id": ids[n % len(ids)],
-                    "item_code": ITEMS[(n // len(ids)) % len(ITEMS)],
-                    "version": 1 + n // (len(ids) * len(ITEMS)),
-                    "file_name": f"doc{n}.pdf",
-                    "content_type": "application/pdf",
-                    "size": 1000 + n % 5000,
-                    "sha256": "0" * 64,
-                    "storage_key": f"bench/{n}",
-                    "uploaded_by": "bench",
-                    "uploaded_at": now,
-                    "withdrawn_reason": "",
-                    "retain_until": today.replace(year=today.year + 5),
-                }
-            )
-            if len(docs) == 20000:
-                conn.execute(sa.insert(DocumentVersionRow.__table__), docs)  # type: ignore[arg-type]
-                docs = []
-        if docs:
-            conn.execute(sa.insert(DocumentVersionRow.__table__), docs)  # type: ignore[arg-type]
+        documents = (
+            {
+                "id": uuid.uuid4(),
+                "enterprise_id": ids[n % len(ids)],
+                "item_code": ITEMS[(n // len(ids)) % len(ITEMS)],
+                "version": 1 + n // (len(ids) * len(ITEMS)),
+                "file_name": f"doc{n}.pdf",
+                "content_type": "application/pdf",
+                "size": 1000 + n % 5000,
+                "sha256": "0" * 64,
+                "storage_key": f"bench/{n}",
+                "uploaded_by": "bench",
+                "uploaded_at": now,
+                "withdrawn_reason": "",
+                "retain_until": today.replace(year=today.year + 5),
+            }
+            for n in range(DOCUMENTS)
+        )
+        _insert_in_batches(conn, DocumentVersionRow.__table__, documents, 20000)
         documents_seconds = time.perf_counter() - started
     engine.dispose()
     return enterprises_seconds, documents_seconds
@@ -134,6 +135,17 @@ async def _measure(
     return cuts[49] * 1000, cuts[94] * 1000, max(sizes)
 
 
+# A box of about 500 sources (0.084° square) in the demo district.
+MAP_BOX = {
+    "f": {
+        "boundingBox": {
+            "minLatitude": 31.0,
+            "minLongitude": 121.2,
+            "maxLatitude": 31.084,
+            "maxLongitude": 121.284,
+        }
+    }
+}
 QUERIES: list[tuple[str, str, str, dict[str, Any]]] = [
     (
         "list page 50, bureau",
@@ -157,31 +169,13 @@ QUERIES: list[tuple[str, str, str, dict[str, Any]]] = [
         "map box (~500 sources)",
         "demo-bureau",
         "query($f: EnterpriseFilter) { enterpriseMap(filter: $f) { id name latitude longitude keySource } }",
-        {
-            "f": {
-                "boundingBox": {
-                    "minLatitude": 31.0,
-                    "minLongitude": 121.2,
-                    "maxLatitude": 31.084,
-                    "maxLongitude": 121.284,
-                }
-            }
-        },
+        MAP_BOX,
     ),
     (
         "map box as GeoJSON",
         "demo-bureau",
         "query($f: EnterpriseFilter) { enterprisesGeoJson(filter: $f) }",
-        {
-            "f": {
-                "boundingBox": {
-                    "minLatitude": 31.0,
-                    "minLongitude": 121.2,
-                    "maxLatitude": 31.084,
-                    "maxLongitude": 121.284,
-                }
-            }
-        },
+        MAP_BOX,
     ),
 ]
 
@@ -191,16 +185,10 @@ def main() -> None:
         url = f"http://127.0.0.1:{ports.gateway}/graphql"
         keycloak = f"http://127.0.0.1:{ports.keycloak}"
         bureau = password_token(keycloak, "demo-bureau", "demo1234")
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:  # the directory arrives at the archive through events
-            body = httpx.post(
-                url,
-                json={"query": "{ enterprises { totalCount } }"},
-                headers={"authorization": f"Bearer {bureau}"},
-            ).json()
-            if body.get("data") and body["data"]["enterprises"]["totalCount"] >= 3:
-                break
-            time.sleep(1)
+        # the directory arrives at the archive through events
+        wait_for_data(
+            url, bureau, "{ enterprises { totalCount } }", lambda d: d["enterprises"]["totalCount"] >= 3, 90
+        )
         seconds = seed(str(bench_data_dir() / "archive.db"))
         print(
             f"archive benchmark: seeded {ENTERPRISES} enterprises in {seconds[0]:.1f} s, {DOCUMENTS} documents in {seconds[1]:.1f} s"

@@ -19,7 +19,7 @@ from decimal import Decimal
 import httpx
 import sqlalchemy as sa
 
-from bench.stack import bench_data_dir, bench_stack
+from bench.stack import bench_data_dir, bench_stack, wait_for_data
 from ecosteward.clock import china_today
 from ecosteward.db import utcnow
 from ecosteward.demo import DEMO_AGENCY_ID, DEMO_JURISDICTION_ID
@@ -123,16 +123,8 @@ def main() -> None:
     with bench_stack() as ports:
         token = password_token(f"http://127.0.0.1:{ports.keycloak}", "demo-bureau", "demo1234")
         url = f"http://127.0.0.1:{ports.gateway}/graphql"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # the demo data goes in once the registry has started
-            body = httpx.post(
-                url,
-                json={"query": "{ filingCounts { total } }"},
-                headers={"authorization": f"Bearer {token}"},
-            ).json()
-            if body.get("data") and body["data"]["filingCounts"]["total"] >= 5:
-                break
-            time.sleep(1)
+        # the demo data goes in once the registry has started
+        wait_for_data(url, token, "{ filingCounts { total } }", lambda d: d["filingCounts"]["total"] >= 5, 60)
         started = time.perf_counter()
         seed(str(bench_data_dir() / "registry.db"))
         print(

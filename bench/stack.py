@@ -13,10 +13,13 @@ import asyncio
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import httpx
 
 from ecosteward import SERVICES
 from ecosteward.config import REPO_ROOT
@@ -48,6 +51,18 @@ def _ports_in_use(ports: Ports, db: Database) -> list[int]:
 def use_running() -> bool:
     """``BENCH_USE_RUNNING=1``: measure the stack ``make up`` started instead of starting one."""
     return os.environ.get("BENCH_USE_RUNNING") == "1"
+
+
+def wait_for_data(
+    url: str, token: str, query: str, ready: Callable[[dict[str, Any]], bool], seconds: float
+) -> None:
+    """Ask ``query`` each second until ``ready(data)`` or ``seconds`` pass (demo data arrives after start-up)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        body = httpx.post(url, json={"query": query}, headers={"authorization": f"Bearer {token}"}).json()
+        if body.get("data") and ready(body["data"]):
+            return
+        time.sleep(1)
 
 
 def bench_data_dir() -> Path:

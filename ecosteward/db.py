@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -124,6 +124,25 @@ class StatusChangeMixin:
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     changed_by: Mapped[str] = mapped_column(sa.String(100))
+
+    #: The name of the entity's foreign key column in the subclass (``agency_id``, ``enterprise_id``).
+    OWNER: ClassVar[str]
+
+    @classmethod
+    def of(
+        cls,
+        owner_id: uuid.UUID,
+        change: tuple[str | None, str],
+        reason: str,
+        at: dt.datetime,
+        by: str,
+        **detail: Any,
+    ) -> Self:
+        """The history entry for ``owner_id`` moving ``change`` = (from, to); ``from`` is None at creation."""
+        from_status, to_status = change
+        values: dict[str, Any] = {cls.OWNER: owner_id, "from_status": from_status, "to_status": to_status}
+        values.update(reason=reason, changed_at=at, changed_by=by, **detail)
+        return cls(**values)  # the mapped subclass's constructor takes the columns as keywords
 
 
 def create_engine(url: str) -> AsyncEngine:

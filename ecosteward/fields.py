@@ -31,7 +31,8 @@ import strawberry
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
-from ecosteward.graphql import Connection, SortDirection
+from ecosteward.graphql import Connection, SortDirection, roles
+from ecosteward.identity import Role
 from ecosteward.mapping import from_row
 from ecosteward.repository import children, load_live, parse_id
 
@@ -91,6 +92,11 @@ def reference_reader(read: Callable[[Info[Any, Any], strawberry.ID], Awaitable[A
         return cls.from_row(await read(info, id))
 
     return classmethod(resolve_reference)
+
+
+def guarded_mutation(description: str, *allowed: Role | str) -> Any:
+    """A described mutation only callers holding one of the ``allowed`` roles may run (see ``roles``)."""
+    return strawberry.mutation(description=description, extensions=[roles(*allowed)])
 
 
 def entity_field(node: type, *, description: str, extensions: Sequence[FieldExtension] = ()) -> Any:

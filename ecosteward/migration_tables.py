@@ -16,7 +16,7 @@ The functions use Alembic's ``op`` of the running migration, so they are called 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from alembic import op
 from ecosteward.db import UTCDateTime
 
 __all__ = [
+    "create_child_table",
     "create_column_indexes",
     "create_inbox_events",
     "create_keycloak_accounts",
@@ -32,6 +33,7 @@ __all__ = [
     "create_outbox_events",
     "drop_tables",
     "entity_columns",
+    "references",
 ]
 
 
@@ -114,6 +116,35 @@ def create_local_copy(table: str, *columns: sa.Column[Any], indexed: Sequence[st
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{table}")),
     )
     create_column_indexes(table, *indexed)
+
+
+def create_child_table(
+    table: str,
+    *columns: sa.Column[Any],
+    parent: str,
+    column: str,
+    key: str = "id",
+    unique: Mapping[str, Sequence[str]] = {},
+    indexed: Sequence[str] = (),
+) -> None:
+    """A table whose ``column`` references ``<parent>.id`` (``fk_<table>_<column>_<parent>``), keyed by ``key``.
+
+    ``columns`` come in the order given; ``unique`` maps a unique constraint's name to its columns;
+    ``indexed`` columns get a plain index each (:func:`create_column_indexes`).
+    """
+    op.create_table(
+        table,
+        *columns,
+        references(table, column, parent),
+        sa.PrimaryKeyConstraint(key, name=op.f(f"pk_{table}")),
+        *(sa.UniqueConstraint(*names, name=name) for name, names in unique.items()),
+    )
+    create_column_indexes(table, *indexed)
+
+
+def references(table: str, column: str, parent: str) -> sa.ForeignKeyConstraint:
+    """``table.column`` references ``<parent>.id``; the constraint is named ``fk_<table>_<column>_<parent>``."""
+    return sa.ForeignKeyConstraint([column], [f"{parent}.id"], name=op.f(f"fk_{table}_{column}_{parent}"))
 
 
 def create_column_indexes(table: str, *columns: str) -> None:

@@ -176,6 +176,27 @@ class UnitOfWork:
             raise ValueError(f"{payload.EVENT} has no verb {verb!r} (declared: {', '.join(payload.VERBS)})")
         return self.emit(payload.entity, verb, subject, payload.to_data(), payload.SCHEMA_VERSION)
 
+    async def announce_once(
+        self,
+        statement: sa.Select[*tuple[Any, ...]],
+        stamp: str,
+        verb: str,
+        payload: Callable[..., PublishedPayload],
+        *,
+        batch: int = 500,
+    ) -> int:
+        """Publish ``verb`` once per row ``statement`` selects, remembering it in the row's ``stamp`` column.
+
+        ``statement`` selects the entity first (then whatever ``payload`` also needs) and must exclude rows
+        whose ``stamp`` is set; a periodic job calls this until nothing is left. Returns how many it announced.
+        """
+        rows = (await self.session.execute(statement.limit(batch))).all()
+        for row in rows:
+            entity = row[0]
+            setattr(entity, stamp, utcnow())
+            self.publish(verb, payload(*row), subject=entity.id)
+        return len(rows)
+
     async def flush_events(self) -> None:
         await store_events(self.session, self._tables, self.events)
         self.events.clear()

@@ -110,6 +110,13 @@ async def pull_envelopes(js: JetStreamContext, subject: str) -> list[EventEnvelo
             await msg.ack()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def raw_http(port: int, request: bytes) -> tuple[int, dict[str, str], Any]:
     """Send ``request`` bytes as they are to 127.0.0.1:``port``: (status, lower-cased headers, JSON body).
 

@@ -339,7 +339,22 @@ def gateway_kind() -> str:
 
 
 def hive_router_binary() -> Path:
-    return HIVE_ROUTER_HOME / HIVE_ROUTER_VERSION / "bin" / "hive_router"
+    """Our router (hive-router + the ``ecosteward_contract`` plugin, gateway/router/) where
+    scripts/hive-router.sh caches it: ``<home>/<version>-<hash>/hive_router``, the hash covering the
+    crate's Cargo.toml, Cargo.lock and src/ exactly as the script computes it (a changed plugin is a
+    new binary; an unchanged one is reused by every clone on the machine)."""
+    crate = GATEWAY_DIR / "router"
+    files = sorted(
+        path.relative_to(crate).as_posix()
+        for path in [crate / "Cargo.toml", crate / "Cargo.lock", *(crate / "src").rglob("*")]
+        if path.is_file()
+    )
+    # `sha256sum` lines ("<hex>  <path>"), hashed again: `find … | sort | xargs sha256sum | sha256sum`
+    listing = "".join(
+        f"{hashlib.sha256((crate / name).read_bytes()).hexdigest()}  {name}\n" for name in files
+    )
+    sources = hashlib.sha256(listing.encode()).hexdigest()[:12]
+    return HIVE_ROUTER_HOME / f"{HIVE_ROUTER_VERSION}-{sources}" / "hive_router"
 
 
 def router_env(ports: Ports, keycloak_url: str) -> dict[str, str]:

@@ -78,42 +78,6 @@ with unregistered():
         signed_on: str
         closed_at: str | None = None
 
-    @dataclass(frozen=True)
-    class WrongType(ConsumedPayload):
-        EVENT: ClassVar[str] = "sample.thing"
-
-        price: int
-
-    @dataclass(frozen=True)
-    class ListAsText(ConsumedPayload):
-        EVENT: ClassVar[str] = "sample.thing"
-
-        tags: str
-
-    @dataclass(frozen=True)
-    class RequiresOptional(ConsumedPayload):
-        EVENT: ClassVar[str] = "sample.thing"
-
-        closed_at: dt.datetime
-
-    @dataclass(frozen=True)
-    class RequiresOmitted(ConsumedPayload):
-        EVENT: ClassVar[str] = "sample.thing"
-
-        reason: str
-
-    @dataclass(frozen=True)
-    class ReadsMissing(ConsumedPayload):
-        EVENT: ClassVar[str] = "sample.thing"
-
-        colour: str | None = None
-
-    @dataclass(frozen=True)
-    class ReadsUnpublished(ConsumedPayload):
-        EVENT: ClassVar[str] = "sample.nothing"
-
-        id: uuid.UUID
-
 
 EXAMPLES: dict[str, type[PublishedPayload]] = {"sample.thing": SampleChanged}
 
@@ -149,6 +113,15 @@ def _variant(*, version: int = 1, drop: str = "", **extra: object) -> dict[str, 
     return {"sample.thing": payload}
 
 
+def _reader(name: str, event: str = "sample.thing", **fields: object) -> type[ConsumedPayload]:
+    """A consumer of ``event`` called ``name`` that reads ``fields`` (a type, or ``(type, default)``)."""
+    specs = [(field, *spec) if isinstance(spec, tuple) else (field, spec) for field, spec in fields.items()]
+    with unregistered():
+        return dataclasses.make_dataclass(
+            name, specs, bases=(ConsumedPayload,), namespace={"EVENT": event}, frozen=True
+        )
+
+
 RECORDED: Schemas = current_schemas(EXAMPLES)
 
 
@@ -179,12 +152,21 @@ def test_a_consumer_may_read_text_on_the_wire_as_text() -> None:
 @pytest.mark.parametrize(
     ("consumer", "complaint"),
     [
-        (WrongType, "reads int, SampleChanged sends Decimal"),
-        (ListAsText, "reads str, SampleChanged sends list[str]"),
-        (RequiresOptional, "reads datetime, SampleChanged sends datetime | None"),
-        (RequiresOmitted, "some sample.thing events leave it out; give it a default"),
-        (ReadsMissing, "has no such field"),
-        (ReadsUnpublished, "reads sample.nothing, which no service publishes"),
+        (_reader("WrongType", price=int), "reads int, SampleChanged sends Decimal"),
+        (_reader("ListAsText", tags=str), "reads str, SampleChanged sends list[str]"),
+        (
+            _reader("RequiresOptional", closed_at=dt.datetime),
+            "reads datetime, SampleChanged sends datetime | None",
+        ),
+        (
+            _reader("RequiresOmitted", reason=str),
+            "some sample.thing events leave it out; give it a default",
+        ),
+        (_reader("ReadsMissing", colour=(str | None, None)), "has no such field"),
+        (
+            _reader("ReadsUnpublished", "sample.nothing", id=uuid.UUID),
+            "reads sample.nothing, which no service publishes",
+        ),
     ],
 )
 def test_a_consumer_expecting_more_than_is_sent_is_reported(

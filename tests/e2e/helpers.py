@@ -107,6 +107,11 @@ def db_value(stack: Infra, sql: str, *args: Any, database: str = "e2e_registry")
     return rows[0][0] if rows else None
 
 
+def archive_value(stack: Infra, sql: str, *args: Any) -> Any:
+    """``db_value`` in the archive's database."""
+    return db_value(stack, sql, *args, database="e2e_archive")
+
+
 def wait_for_value(
     stack: Infra, sql: str, *args: Any, database: str = "e2e_registry", timeout: float = 60.0, what: str
 ) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from ecosteward.blobs import (
     StoredBlob,
     blob_store_from_env,
 )
+from tests.support import free_port
 
 MiB = 1 << 20
 
@@ -202,16 +202,10 @@ def test_blob_store_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 # ------------------------------------------------------------------------------------------ S3 (moto)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
     """moto's standalone S3-compatible server on a free local port, for this module."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,

@@ -11,7 +11,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import uvicorn
@@ -19,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from ecosteward.cli import serve_options
 from ecosteward.server import MAX_HEADER_BYTES
+from tests.support import free_port, raw_http
 
 
 async def _app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -32,15 +32,9 @@ async def _app(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def port() -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(_app, host="127.0.0.1", port=port, **serve_options()))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -53,18 +47,6 @@ def port() -> Iterator[int]:
     thread.join(10)
 
 
-def _raw(port: int, request: bytes) -> tuple[int, dict[str, str], dict[str, Any]]:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(request)
-        data = b""
-        while chunk := sock.recv(65536):
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-    return int(lines[0].split(" ")[1]), headers, json.loads(body)
-
-
 def test_serve_uses_the_c_parser_and_uvloop_and_outlives_the_gateways_keep_alive() -> None:
     options = serve_options()
     assert options["http"].__name__ == "JsonErrorHttpToolsProtocol"
@@ -73,14 +55,14 @@ def test_serve_uses_the_c_parser_and_uvloop_and_outlives_the_gateways_keep_alive
 
 
 def test_requests_run_on_uvloop(port: int) -> None:
-    status, _, body = _raw(port, b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+    status, _, body = raw_http(port, b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
     assert status == 200
     assert body["loop"] == "uvloop"
 
 
 def test_headers_up_to_the_limit_are_served(port: int) -> None:
     pad = b"".join(b"x-pad-%d: %s\r\n" % (i, b"a" * 8000) for i in range(7))  # ~56 KiB
-    status, _, body = _raw(port, b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n" + pad + b"\r\n")
+    status, _, body = raw_http(port, b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n" + pad + b"\r\n")
     assert status == 200
     assert body["headers"] == 9
 
@@ -104,7 +86,7 @@ def test_oversized_headers_are_431_with_a_coded_json_body(port: int, split: bool
         assert data.startswith(b"HTTP/1.1 431 "), data[:200]
         body = json.loads(data.partition(b"\r\n\r\n")[2])
     else:
-        status, head, body = _raw(port, request)
+        status, head, body = raw_http(port, request)
         assert status == 431
         assert head["content-type"] == "application/json"
         assert head["connection"] == "close"
@@ -128,7 +110,7 @@ def test_a_header_block_that_never_ends_is_cut_off(port: int) -> None:
 
 
 def test_a_malformed_request_is_400_with_a_coded_json_body(port: int) -> None:
-    status, head, body = _raw(port, b"NOT A REQUEST\r\n\r\n")
+    status, head, body = raw_http(port, b"NOT A REQUEST\r\n\r\n")
     assert status == 400
     assert head["content-type"] == "application/json"
     assert body["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

@@ -7,6 +7,7 @@ prove the migrations and the models agree. Events stay in the outbox, where a te
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,9 +21,12 @@ from ecosteward.config import REPO_ROOT
 from ecosteward.db import create_engine, run_migrations, session_factory
 from ecosteward.errors import AppError
 from ecosteward.identity import Principal, Role
+from ecosteward.listing import load_in_scope
 from ecosteward.outbox import PlatformTables, UnitOfWork, unit_of_work
+from ecosteward.scope import Scope
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -56,6 +60,11 @@ class ServiceDb:
         async with self.sessions() as session:
             return [dict(row) for row in (await session.execute(statement)).scalars()]
 
+    async def load_in_scope(self, model: type[R], entity_id: uuid.UUID, what: str, scope: Scope) -> R:
+        """The row with ``entity_id`` read as the by-id field reads it: NOT_FOUND outside ``scope``."""
+        async with self.sessions() as session:
+            return await load_in_scope(session, model, entity_id, what, scope)
+
 
 @contextlib.asynccontextmanager
 async def service_db(service: str, tables: PlatformTables, directory: Path) -> AsyncIterator[ServiceDb]:
@@ -79,6 +88,15 @@ async def refusal_code(operation: Awaitable[object]) -> str:
     with pytest.raises(AppError) as refused:
         await operation
     return code_of(refused.value)
+
+
+async def refused_without_change(db: ServiceDb, operation: Awaitable[object], table: Any) -> str:
+    """The code ``operation`` is refused with, once checked that it wrote no row of ``table`` and no event
+    (the house rule: a refusal changes nothing)."""
+    code = await refusal_code(operation)
+    assert await db.count(table) == 0
+    assert await db.events() == []
+    return code
 
 
 async def allowed(

@@ -22,7 +22,6 @@ class AppraisalChanged(PublishedPayload):
 
     EVENT: ClassVar[str] = "appraisal.appraisal"
     VERBS: ClassVar[tuple[str, ...]] = ("created", "finalised")
-    SCHEMA_VERSION: ClassVar[int] = 1
 
     id: uuid.UUID
     contract_id: uuid.UUID

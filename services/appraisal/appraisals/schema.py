@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.fields import entity_field, list_field
+from ecosteward.fields import entity_field, guarded_mutation, list_field
 from ecosteward.graphql import SortDirection, context_of, roles
 from ecosteward.listing import Listing, read_in_scope
 from ecosteward.mapping import from_row, perform
@@ -143,9 +143,9 @@ class Query:
 
 @strawberry.type(description="Appraisal mutations (merged into the service's Mutation).")
 class Mutation:
-    @strawberry.mutation(
-        description="Appraise a contract for a period (bureau only); the agency is taken from the contract.",
-        extensions=[roles(*access.APPRAISER_ROLES)],
+    @guarded_mutation(
+        "Appraise a contract for a period (bureau only); the agency is taken from the contract.",
+        *access.APPRAISER_ROLES,
     )
     async def create_appraisal(self, info: Info, input: CreateAppraisalInput) -> Appraisal:
         contract_id = parse_id(input.contract_id, "ServiceContract")
@@ -158,9 +158,9 @@ class Mutation:
         )
         return Appraisal.from_row(row)
 
-    @strawberry.mutation(
-        description="Confirm a draft appraisal as final (bureau only); a final appraisal never changes.",
-        extensions=[roles(*access.APPRAISER_ROLES)],
+    @guarded_mutation(
+        "Confirm a draft appraisal as final (bureau only); a final appraisal never changes.",
+        *access.APPRAISER_ROLES,
     )
     async def finalise_appraisal(self, info: Info, id: strawberry.ID) -> Appraisal:
         return Appraisal.from_row(await perform(info, service.finalise_appraisal, parse_id(id, "Appraisal")))

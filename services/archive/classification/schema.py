@@ -23,7 +23,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.graphql import Connection, context_of, roles
+from ecosteward.fields import guarded_mutation
+from ecosteward.graphql import Connection, context_of
 from ecosteward.identity import Principal
 from ecosteward.listing import page_of
 from ecosteward.mapping import copy_into, from_row, perform
@@ -740,10 +741,10 @@ class Query:
 
 @strawberry.type(description="Archive mutations: classification facts and risk labels.")
 class Mutation:
-    @strawberry.mutation(
-        description="Record a dated fact (penalty, naming, complaint, exceedance, risk assessment) and "
+    @guarded_mutation(
+        "Record a dated fact (penalty, naming, complaint, exceedance, risk assessment) and "
         "re-classify the source. Bureau, or a town for its own jurisdiction.",
-        extensions=[roles(*WRITERS)],
+        *WRITERS,
     )
     async def record_enterprise_fact(
         self,
@@ -761,10 +762,10 @@ class Mutation:
         )
         return await _fact_change(info, lambda uow, user: service.record_fact(uow, user, data))
 
-    @strawberry.mutation(
-        description="Withdraw a fact recorded in error (it is kept, marked withdrawn with the reason) and "
+    @guarded_mutation(
+        "Withdraw a fact recorded in error (it is kept, marked withdrawn with the reason) and "
         "re-classify the source.",
-        extensions=[roles(*WRITERS)],
+        *WRITERS,
     )
     async def withdraw_enterprise_fact(
         self,
@@ -775,10 +776,10 @@ class Mutation:
         fact_id = parse_id(id, "Fact")
         return await _fact_change(info, lambda uow, user: service.withdraw_fact(uow, user, fact_id, reason))
 
-    @strawberry.mutation(
-        description="Designate or undesignate a source as key discharge unit, class-I pollutant unit or "
+    @guarded_mutation(
+        "Designate or undesignate a source as key discharge unit, class-I pollutant unit or "
         "key solid-waste producer, and re-classify it.",
-        extensions=[roles(*WRITERS)],
+        *WRITERS,
     )
     async def set_enterprise_standing_attributes(
         self,
@@ -796,10 +797,10 @@ class Mutation:
             row, _ = await service.set_standing(uow, ctx.user, data)
             return await _classification_in(uow.session, row.enterprise_id)
 
-    @strawberry.mutation(
-        description="Set a source's risk labels after a re-inspection (复核); each setting is kept in the "
+    @guarded_mutation(
+        "Set a source's risk labels after a re-inspection (复核); each setting is kept in the "
         "history and announced as `enterprise.labelled`.",
-        extensions=[roles(*WRITERS)],
+        *WRITERS,
     )
     async def set_risk_labels(
         self,

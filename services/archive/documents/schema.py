@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput
+from ecosteward.fields import guarded_mutation
 from ecosteward.graphql import (
     MAX_PAGE,
     Connection,
@@ -391,10 +392,10 @@ class Query:
 
 @strawberry.type(description="Archive documents: item states and withdrawals.")
 class Mutation:
-    @strawberry.mutation(
-        description="Record an item's electronic and paper copy; a reason is required whenever one is "
+    @guarded_mutation(
+        "Record an item's electronic and paper copy; a reason is required whenever one is "
         "missing (VALIDATION_FAILED otherwise).",
-        extensions=[roles(*domain.WRITER_ROLES)],
+        *domain.WRITER_ROLES,
     )
     async def set_archive_item_state(self, info: Info, input: SetArchiveItemStateInput) -> ArchiveItem:
         ctx = context_of(info)
@@ -413,10 +414,10 @@ class Mutation:
         item = catalogue.get_item(state.item_code)
         return ArchiveItem.build(enterprise_id, item, current.get(item.code), state)
 
-    @strawberry.mutation(
-        description="Withdraw a document version with a reason (soft: it stays listed and retrievable "
+    @guarded_mutation(
+        "Withdraw a document version with a reason (soft: it stays listed and retrievable "
         "for the bureau; withdrawing the current one leaves the item without a current version).",
-        extensions=[roles(*domain.WRITER_ROLES)],
+        *domain.WRITER_ROLES,
     )
     async def withdraw_document_version(self, info: Info, id: strawberry.ID, reason: str) -> DocumentVersion:
         row = await perform(info, service.withdraw_version, parse_id(id, "Document version"), reason)

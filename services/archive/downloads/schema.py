@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput
-from ecosteward.fields import PageRequest, list_field
+from ecosteward.fields import PageRequest, guarded_mutation, list_field
 from ecosteward.graphql import Connection, context_of, roles
 from ecosteward.listing import page_of
 from ecosteward.mapping import from_row
@@ -136,14 +136,12 @@ class Query:
 
 @strawberry.type(description="Archive downloads: request a link.")
 class Mutation:
-    @strawberry.mutation(
-        description=(
-            "A signed link to download an enterprise's whole archive as one ZIP (by E.1 category and item, "
-            "with the E.1 cover sheet). An enterprise account for its own archive, a town for its "
-            "jurisdiction's, the bureau for any (NOT_FOUND alike for an unknown id and one outside your scope). "
-            "Logged; `url` is absolute, on the archive service's own origin (ECOSTEWARD_ARCHIVE_PUBLIC_URL)."
-        ),
-        extensions=[roles(*DOWNLOADERS)],
+    @guarded_mutation(
+        "A signed link to download an enterprise's whole archive as one ZIP (by E.1 category and item, "
+        "with the E.1 cover sheet). An enterprise account for its own archive, a town for its "
+        "jurisdiction's, the bureau for any (NOT_FOUND alike for an unknown id and one outside your scope). "
+        "Logged; `url` is absolute, on the archive service's own origin (ECOSTEWARD_ARCHIVE_PUBLIC_URL).",
+        *DOWNLOADERS,
     )
     async def request_archive_download(self, info: Info, enterprise_id: strawberry.ID) -> ArchiveDownloadLink:
         ctx = context_of(info)

@@ -39,4 +39,5 @@ class EnterpriseStatusChangeRow(StatusChangeMixin, Base):
 
     __tablename__ = "enterprise_status_changes"
 
+    OWNER = "enterprise_id"
     enterprise_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)

@@ -12,7 +12,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.fields import PageRequest, children_field, entity_field, list_field
+from ecosteward.fields import PageRequest, children_field, entity_field, guarded_mutation, list_field
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
@@ -262,10 +262,10 @@ async def _map_rows(info: Info, filter: EnterpriseFilter | None) -> list[Enterpr
 
 @strawberry.type(description="Archive mutations: enterprises.")
 class Mutation:
-    @strawberry.mutation(
-        description="Register a pollution source (the bureau, or a town for its own jurisdiction); its enterprise "
+    @guarded_mutation(
+        "Register a pollution source (the bureau, or a town for its own jurisdiction); its enterprise "
         "account (username = credit code) is created in Keycloak.",
-        extensions=[roles(*EDITORS)],
+        *EDITORS,
     )
     async def register_enterprise(self, info: Info, input: RegisterEnterpriseInput) -> Enterprise:
         data = copy_into(
@@ -273,10 +273,7 @@ class Mutation:
         )
         return Enterprise.from_row(await perform(info, service.register_enterprise, data, china_today()))
 
-    @strawberry.mutation(
-        description="Change a source's master data (the bureau, or its town).",
-        extensions=[roles(*EDITORS)],
-    )
+    @guarded_mutation("Change a source's master data (the bureau, or its town).", *EDITORS)
     async def update_enterprise(
         self, info: Info, id: strawberry.ID, input: UpdateEnterpriseInput
     ) -> Enterprise:
@@ -285,9 +282,9 @@ class Mutation:
         row = await perform(info, service.update_enterprise, enterprise_id, changes, china_today())
         return Enterprise.from_row(row)
 
-    @strawberry.mutation(
-        description="Record that a source relocates, closes (its account is disabled) or operates again, with a reason.",
-        extensions=[roles(*EDITORS)],
+    @guarded_mutation(
+        "Record that a source relocates, closes (its account is disabled) or operates again, with a reason.",
+        *EDITORS,
     )
     async def change_enterprise_status(
         self, info: Info, id: strawberry.ID, status: SourceStatus, reason: str

@@ -96,13 +96,8 @@ async def register_enterprise(
     session.add(row)
     await session.flush()
     session.add(
-        EnterpriseStatusChangeRow(
-            enterprise_id=row.id,
-            from_status=None,
-            to_status=domain.REGISTERED_STATUS.value,
-            reason="registered",
-            changed_at=now,
-            changed_by=actor.username,
+        EnterpriseStatusChangeRow.of(
+            row.id, (None, domain.REGISTERED_STATUS.value), "registered", now, actor.username
         )
     )
     uow.publish("registered", EnterpriseChanged.of(row), subject=row.id)
@@ -157,14 +152,7 @@ async def change_status(
         )
     now = utcnow()
     uow.session.add(
-        EnterpriseStatusChangeRow(
-            enterprise_id=row.id,
-            from_status=row.status,
-            to_status=status.value,
-            reason=reason.strip(),
-            changed_at=now,
-            changed_by=actor.username,
-        )
+        EnterpriseStatusChangeRow.of(row.id, (row.status, status.value), reason.strip(), now, actor.username)
     )
     previous, row.status, row.status_changed_at = row.status, status.value, now
     uow.publish(

@@ -1,5 +1,8 @@
 """initial archive schema"""
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -46,10 +49,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=120), nullable=False),
     )
     shared.create_outbox_events()
-    op.create_table(
+    _create_enterprise_table(
         "archive_downloads",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("requested_by", sa.String(length=100), nullable=False),
         sa.Column("requested_by_subject", sa.String(length=100), nullable=False),
         sa.Column("requested_by_role", sa.String(length=40), nullable=False),
@@ -63,10 +64,6 @@ def upgrade() -> None:
         sa.Column("user_agent", sa.String(length=300), nullable=False),
         sa.Column("bytes_sent", sa.BigInteger(), nullable=False),
         sa.Column("files_count", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_archive_downloads_enterprise_id_enterprises")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_archive_downloads")),
     )
     shared.create_column_indexes("archive_downloads", "enterprise_id")
     op.create_index(
@@ -76,27 +73,19 @@ def upgrade() -> None:
         unique=False,
     )
     shared.create_column_indexes("archive_downloads", "requested_at", "requested_by")
-    op.create_table(
+    _create_enterprise_table(
         "archive_items",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("item_code", sa.String(length=8), nullable=False),
         sa.Column("electronic", sa.Boolean(), nullable=True),
         sa.Column("paper", sa.Boolean(), nullable=True),
         sa.Column("missing_reason", sa.Text(), nullable=False),
         sa.Column("updated_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_archive_items_enterprise_id_enterprises")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_archive_items")),
-        sa.UniqueConstraint("enterprise_id", "item_code", name="uq_archive_items_enterprise_item"),
+        unique={"uq_archive_items_enterprise_item": ["enterprise_id", "item_code"]},
     )
     shared.create_column_indexes("archive_items", "enterprise_id")
-    op.create_table(
+    _create_enterprise_table(
         "document_versions",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("item_code", sa.String(length=8), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("file_name", sa.String(length=255), nullable=False),
@@ -111,13 +100,7 @@ def upgrade() -> None:
         sa.Column("withdrawn_reason", sa.Text(), nullable=False),
         sa.Column("withdrawn_by", sa.String(length=100), server_default="", nullable=False),
         sa.Column("retain_until", sa.Date(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_document_versions_enterprise_id_enterprises")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_versions")),
-        sa.UniqueConstraint(
-            "enterprise_id", "item_code", "version", name="uq_document_versions_item_version"
-        ),
+        unique={"uq_document_versions_item_version": ["enterprise_id", "item_code", "version"]},
     )
     op.create_index(
         "ix_document_versions_current",
@@ -126,10 +109,8 @@ def upgrade() -> None:
         unique=False,
     )
     shared.create_column_indexes("document_versions", "enterprise_id")
-    op.create_table(
+    _create_enterprise_table(
         "enterprise_classification_changes",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.Boolean(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("previous_key", sa.Boolean(), nullable=True),
@@ -138,22 +119,10 @@ def upgrade() -> None:
         sa.Column("changed_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("trigger", sa.String(length=24), nullable=False),
         sa.Column("triggered_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_classification_changes_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_classification_changes")),
     )
-    op.create_index(
-        "ix_enterprise_classification_changes_enterprise",
-        "enterprise_classification_changes",
-        ["enterprise_id", "changed_at"],
-        unique=False,
-    )
-    op.create_table(
+    _index_by_enterprise("enterprise_classification_changes", "changed_at")
+    _create_enterprise_table(
         "enterprise_classifications",
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("key", sa.Boolean(), nullable=False),
         sa.Column("reason_codes", sa.JSON(), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
@@ -161,23 +130,11 @@ def upgrade() -> None:
         sa.Column("evaluated_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("next_review_on", sa.Date(), nullable=True),
         sa.Column("changed_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_classifications_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("enterprise_id", name=op.f("pk_enterprise_classifications")),
+        keyed_by_enterprise=True,
     )
-    op.create_index(
-        op.f("ix_enterprise_classifications_next_review_on"),
-        "enterprise_classifications",
-        ["next_review_on"],
-        unique=False,
-    )
-    op.create_table(
+    shared.create_column_indexes("enterprise_classifications", "next_review_on")
+    _create_enterprise_table(
         "enterprise_facts",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=24), nullable=False),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("verified", sa.Boolean(), nullable=True),
@@ -190,18 +147,10 @@ def upgrade() -> None:
         sa.Column("withdrawn_at", ecosteward.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_by", sa.String(length=100), nullable=True),
         sa.Column("withdrawn_reason", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_enterprise_facts_enterprise_id_enterprises")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_facts")),
     )
-    op.create_index(
-        "ix_enterprise_facts_enterprise", "enterprise_facts", ["enterprise_id", "occurred_on"], unique=False
-    )
-    op.create_table(
+    _index_by_enterprise("enterprise_facts", "occurred_on")
+    _create_enterprise_table(
         "enterprise_risk_label_changes",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("labels", sa.JSON(), nullable=False),
         sa.Column("previous", sa.JSON(), nullable=True),
         sa.Column("changed_labels", sa.JSON(), nullable=False),
@@ -209,22 +158,10 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changed_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_risk_label_changes_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_risk_label_changes")),
     )
-    op.create_index(
-        "ix_enterprise_risk_label_changes_enterprise",
-        "enterprise_risk_label_changes",
-        ["enterprise_id", "changed_at"],
-        unique=False,
-    )
-    op.create_table(
+    _index_by_enterprise("enterprise_risk_label_changes", "changed_at")
+    _create_enterprise_table(
         "enterprise_risk_labels",
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("overall_risk", sa.String(length=16), nullable=True),
         sa.Column("water_risk", sa.String(length=8), nullable=True),
         sa.Column("air_risk", sa.String(length=8), nullable=True),
@@ -237,80 +174,73 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("set_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("set_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_risk_labels_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("enterprise_id", name=op.f("pk_enterprise_risk_labels")),
+        keyed_by_enterprise=True,
     )
-    op.create_index(
-        op.f("ix_enterprise_risk_labels_overall_risk"),
-        "enterprise_risk_labels",
-        ["overall_risk"],
-        unique=False,
-    )
-    op.create_table(
+    shared.create_column_indexes("enterprise_risk_labels", "overall_risk")
+    # The standing attributes (常设属性) and their history share the dated columns.
+    _create_enterprise_table(
         "enterprise_standing_attribute_changes",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
-        sa.Column("key_discharge_unit_since", sa.Date(), nullable=True),
-        sa.Column("class_i_pollutant_unit_since", sa.Date(), nullable=True),
-        sa.Column("key_solid_waste_producer_since", sa.Date(), nullable=True),
+        *_standing_attribute_columns(),
         sa.Column("changed_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=100), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_standing_attribute_changes_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_standing_attribute_changes")),
     )
-    op.create_index(
-        op.f("ix_enterprise_standing_attribute_changes_enterprise_id"),
-        "enterprise_standing_attribute_changes",
-        ["enterprise_id"],
-        unique=False,
-    )
-    op.create_table(
+    shared.create_column_indexes("enterprise_standing_attribute_changes", "enterprise_id")
+    _create_enterprise_table(
         "enterprise_standing_attributes",
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
-        sa.Column("key_discharge_unit_since", sa.Date(), nullable=True),
-        sa.Column("class_i_pollutant_unit_since", sa.Date(), nullable=True),
-        sa.Column("key_solid_waste_producer_since", sa.Date(), nullable=True),
+        *_standing_attribute_columns(),
         sa.Column("updated_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.String(length=100), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_standing_attributes_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("enterprise_id", name=op.f("pk_enterprise_standing_attributes")),
+        keyed_by_enterprise=True,
     )
-    op.create_table(
+    _create_enterprise_table(
         "enterprise_status_changes",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("enterprise_id", sa.Uuid(), nullable=False),
         sa.Column("from_status", sa.String(length=16), nullable=True),
         sa.Column("to_status", sa.String(length=16), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("changed_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["enterprise_id"],
-            ["enterprises.id"],
-            name=op.f("fk_enterprise_status_changes_enterprise_id_enterprises"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_enterprise_status_changes")),
     )
-    op.create_index(
-        op.f("ix_enterprise_status_changes_enterprise_id"),
-        "enterprise_status_changes",
-        ["enterprise_id"],
-        unique=False,
+    shared.create_column_indexes("enterprise_status_changes", "enterprise_id")
+
+
+def _create_enterprise_table(
+    table: str,
+    *columns: sa.Column[Any],
+    keyed_by_enterprise: bool = False,
+    unique: Mapping[str, Sequence[str]] = {},
+) -> None:
+    """A table of an enterprise's records (its own ``id``), or of its one current record (keyed by the enterprise)."""
+    enterprise_id = sa.Column("enterprise_id", sa.Uuid(), nullable=False)
+    leading = (
+        [enterprise_id]
+        if keyed_by_enterprise
+        else [sa.Column("id", sa.Uuid(), nullable=False), enterprise_id]
     )
+    shared.create_child_table(
+        table,
+        *leading,
+        *columns,
+        parent="enterprises",
+        column="enterprise_id",
+        key="enterprise_id" if keyed_by_enterprise else "id",
+        unique=unique,
+    )
+
+
+def _index_by_enterprise(table: str, then: str) -> None:
+    """``ix_<table>_enterprise``: one enterprise's rows in ``then`` order."""
+    op.create_index(f"ix_{table}_enterprise", table, ["enterprise_id", then], unique=False)
+
+
+def _standing_attribute_columns() -> list[sa.Column[Any]]:
+    """The dates since which an enterprise holds each standing attribute (new columns each call)."""
+    return [
+        sa.Column("key_discharge_unit_since", sa.Date(), nullable=True),
+        sa.Column("class_i_pollutant_unit_since", sa.Date(), nullable=True),
+        sa.Column("key_solid_waste_producer_since", sa.Date(), nullable=True),
+    ]
 
 
 def downgrade() -> None:

@@ -30,7 +30,7 @@ def upgrade() -> None:
         indexed=["jurisdiction_id"],
     )
     shared.create_outbox_events()
-    op.create_table(
+    shared.create_child_table(
         "findings",
         sa.Column("inspection_id", sa.Uuid(), nullable=False),
         sa.Column("enterprise_id", sa.Uuid(), nullable=False),
@@ -43,12 +43,10 @@ def upgrade() -> None:
         sa.Column("deadline", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(
-            ["inspection_id"], ["inspections.id"], name=op.f("fk_findings_inspection_id_inspections")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_findings")),
+        parent="inspections",
+        column="inspection_id",
+        indexed=["agency_id", "enterprise_id", "inspection_id", "jurisdiction_id"],
     )
-    shared.create_column_indexes("findings", "agency_id", "enterprise_id", "inspection_id", "jurisdiction_id")
 
 
 def downgrade() -> None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ecosteward.event_payloads import PublishedPayload
-from services.inspection.visits.models import FindingRow, InspectionRow
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,6 @@ class InspectionChanged(PublishedPayload):
 
     EVENT: ClassVar[str] = "inspection.inspection"
     VERBS: ClassVar[tuple[str, ...]] = ("recorded",)
-    SCHEMA_VERSION: ClassVar[int] = 1
 
     id: uuid.UUID
     enterprise_id: uuid.UUID
@@ -30,10 +28,6 @@ class InspectionChanged(PublishedPayload):
     inspector_username: str
     visited_on: dt.date
 
-    @classmethod
-    def of(cls, row: InspectionRow) -> InspectionChanged:
-        return cls.from_attributes(row)
-
 
 @dataclass(frozen=True)
 class FindingChanged(PublishedPayload):
@@ -41,7 +35,6 @@ class FindingChanged(PublishedPayload):
 
     EVENT: ClassVar[str] = "inspection.finding"
     VERBS: ClassVar[tuple[str, ...]] = ("recorded",)
-    SCHEMA_VERSION: ClassVar[int] = 1
 
     id: uuid.UUID
     inspection_id: uuid.UUID
@@ -51,7 +44,3 @@ class FindingChanged(PublishedPayload):
     category: str
     handling_class: str
     deadline: dt.date | None = None
-
-    @classmethod
-    def of(cls, row: FindingRow) -> FindingChanged:
-        return cls.from_attributes(row)

@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.fields import entity_field, list_field
+from ecosteward.fields import entity_field, guarded_mutation, list_field
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.listing import Listing, read_in_scope
 from ecosteward.mapping import from_row, perform
@@ -356,9 +356,9 @@ class Query:
 
 @strawberry.type(description="Visit mutations (merged into the service's Mutation).")
 class Mutation:
-    @strawberry.mutation(
-        description="Record an on-site visit (staff: for their own agency; the bureau names the agency).",
-        extensions=[roles(*access.RECORDER_ROLES)],
+    @guarded_mutation(
+        "Record an on-site visit (staff: for their own agency; the bureau names the agency).",
+        *access.RECORDER_ROLES,
     )
     async def record_inspection(self, info: Info, input: RecordInspectionInput) -> Inspection:
         enterprise_id = parse_id(input.enterprise_id, "Enterprise")
@@ -374,9 +374,9 @@ class Mutation:
         )
         return Inspection.from_row(row)
 
-    @strawberry.mutation(
-        description="Record a finding on a visit within your scope; FIX_BY_DEADLINE needs a deadline.",
-        extensions=[roles(*access.RECORDER_ROLES)],
+    @guarded_mutation(
+        "Record a finding on a visit within your scope; FIX_BY_DEADLINE needs a deadline.",
+        *access.RECORDER_ROLES,
     )
     async def record_finding(self, info: Info, input: RecordFindingInput) -> Finding:
         inspection_id = parse_id(input.inspection_id, "Inspection")

@@ -57,7 +57,7 @@ async def record_inspection(
         summary=summary.strip(),
         status=domain.InspectionStatus.RECORDED,
     )
-    return await _recorded(uow, row, new_id, InspectionChanged.of)
+    return await _recorded(uow, row, new_id, InspectionChanged.from_attributes)
 
 
 async def record_finding(
@@ -101,7 +101,7 @@ async def record_finding(
         deadline=deadline,
         status=domain.FindingStatus.FOUND,
     )
-    return await _recorded(uow, row, new_id, FindingChanged.of)
+    return await _recorded(uow, row, new_id, FindingChanged.from_attributes)
 
 
 async def _recorded(

@@ -38,6 +38,7 @@ class AgencyStatusChangeRow(StatusChangeMixin, Base):
 
     __tablename__ = "agency_status_changes"
 
+    OWNER = "agency_id"
     agency_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("agencies.id"), index=True)
     unmet_rules: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 

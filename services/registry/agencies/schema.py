@@ -12,7 +12,14 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.fields import PageRequest, children_field, entity_field, list_field, reference_reader
+from ecosteward.fields import (
+    PageRequest,
+    children_field,
+    entity_field,
+    guarded_mutation,
+    list_field,
+    reference_reader,
+)
 from ecosteward.graphql import Connection, SortDirection, context_of, roles
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
@@ -222,17 +229,15 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Register an agency's application to the agency database (bureau).",
-        extensions=[roles(Role.BUREAU_OFFICER)],
+    @guarded_mutation(
+        "Register an agency's application to the agency database (bureau).", Role.BUREAU_OFFICER
     )
     async def register_agency(self, info: Info, input: RegisterAgencyInput) -> Agency:
         data = copy_into(service.AgencyInput, input)
         return Agency.from_row(await perform(info, service.register_agency, data))
 
-    @strawberry.mutation(
-        description="Change an agency's contact details (bureau, or the agency's admin).",
-        extensions=[roles(*access.STAFF_EDITORS)],
+    @guarded_mutation(
+        "Change an agency's contact details (bureau, or the agency's admin).", *access.STAFF_EDITORS
     )
     async def update_agency(self, info: Info, id: strawberry.ID, input: UpdateAgencyInput) -> Agency:
         agency_id = parse_id(id, "Agency")
@@ -240,9 +245,9 @@ class Mutation:
             await perform(info, service.update_agency, agency_id, dataclasses.asdict(input))
         )
 
-    @strawberry.mutation(
-        description="Admit, refuse, suspend, remove or re-open an agency (bureau). Admission lists every unmet rule when refused.",
-        extensions=[roles(Role.BUREAU_OFFICER)],
+    @guarded_mutation(
+        "Admit, refuse, suspend, remove or re-open an agency (bureau). Admission lists every unmet rule when refused.",
+        Role.BUREAU_OFFICER,
     )
     async def change_agency_status(self, info: Info, input: ChangeAgencyStatusInput) -> Agency:
         agency_id, status = parse_id(input.agency_id, "Agency"), domain.AgencyStatus(input.status.value)
@@ -250,9 +255,8 @@ class Mutation:
             await perform(info, service.change_agency_status, agency_id, status, input.reason)
         )
 
-    @strawberry.mutation(
-        description="Record a credit blacklist listing of an agency, with its source (bureau).",
-        extensions=[roles(Role.BUREAU_OFFICER)],
+    @guarded_mutation(
+        "Record a credit blacklist listing of an agency, with its source (bureau).", Role.BUREAU_OFFICER
     )
     async def record_credit_listing(
         self,
@@ -271,9 +275,7 @@ class Mutation:
             )
         return CreditListing.from_row(row)
 
-    @strawberry.mutation(
-        description="Record that a listing was lifted (bureau).", extensions=[roles(Role.BUREAU_OFFICER)]
-    )
+    @guarded_mutation("Record that a listing was lifted (bureau).", Role.BUREAU_OFFICER)
     async def end_credit_listing(
         self, info: Info, listing_id: strawberry.ID, delisted_on: dt.date
     ) -> CreditListing:

@@ -96,16 +96,7 @@ async def register_agency(
     )
     session.add(agency)
     await session.flush()
-    session.add(
-        AgencyStatusChangeRow(
-            agency_id=agency.id,
-            from_status=None,
-            to_status=agency.status,
-            reason="applied",
-            changed_at=now,
-            changed_by=user.actor,
-        )
-    )
+    session.add(AgencyStatusChangeRow.of(agency.id, (None, agency.status), "applied", now, user.actor))
     uow.publish("registered", agency_changed(agency), subject=agency.id)
     return agency
 
@@ -183,14 +174,13 @@ async def change_agency_status(
     if target is AgencyStatus.ADMITTED:
         agency.rules_met, agency.unmet_rules, agency.noncompliant_since = True, [], None
     session.add(
-        AgencyStatusChangeRow(
-            agency_id=agency.id,
-            from_status=current.value,
-            to_status=target.value,
-            reason=reason,
+        AgencyStatusChangeRow.of(
+            agency.id,
+            (current.value, target.value),
+            reason,
+            now,
+            user.actor,
             unmet_rules=[f.code for f in failures],
-            changed_at=now,
-            changed_by=user.actor,
         )
     )
     uow.publish(

@@ -9,7 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.errors import BadUserInput
-from ecosteward.graphql import context_of, roles
+from ecosteward.fields import guarded_mutation
+from ecosteward.graphql import context_of
 from ecosteward.identity import Role
 from ecosteward.mapping import from_row
 from ecosteward.workdays import parse_day_kind
@@ -80,9 +81,9 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Add or correct a calendar entry: a weekday holiday (HOLIDAY) or a weekend make-up workday (MAKEUP_WORKDAY). Pending deadlines move with it.",
-        extensions=[roles(Role.BUREAU_OFFICER)],
+    @guarded_mutation(
+        "Add or correct a calendar entry: a weekday holiday (HOLIDAY) or a weekend make-up workday (MAKEUP_WORKDAY). Pending deadlines move with it.",
+        Role.BUREAU_OFFICER,
     )
     async def set_calendar_entry(self, info: Info, day: dt.date, kind: str, name: str) -> CalendarYear:
         day_kind = parse_day_kind(kind)
@@ -91,9 +92,8 @@ class Mutation:
             await service.after_calendar_change(uow)
         return await _year_after_change(info, day.year)
 
-    @strawberry.mutation(
-        description="Remove a calendar entry (kept in history). Pending deadlines move with it.",
-        extensions=[roles(Role.BUREAU_OFFICER)],
+    @guarded_mutation(
+        "Remove a calendar entry (kept in history). Pending deadlines move with it.", Role.BUREAU_OFFICER
     )
     async def remove_calendar_entry(self, info: Info, day: dt.date) -> CalendarYear:
         async with context_of(info).runtime.unit_of_work() as uow:
@@ -101,9 +101,9 @@ class Mutation:
             await service.after_calendar_change(uow)
         return await _year_after_change(info, day.year)
 
-    @strawberry.mutation(
-        description="Confirm a year's official schedule: provisional deadlines in it are recomputed and an event lists those that moved. A year without any HOLIDAY entry is refused (NO_HOLIDAYS) unless overrideReason is given.",
-        extensions=[roles(Role.BUREAU_OFFICER)],
+    @guarded_mutation(
+        "Confirm a year's official schedule: provisional deadlines in it are recomputed and an event lists those that moved. A year without any HOLIDAY entry is refused (NO_HOLIDAYS) unless overrideReason is given.",
+        Role.BUREAU_OFFICER,
     )
     async def confirm_calendar_year(
         self,

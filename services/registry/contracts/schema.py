@@ -16,6 +16,7 @@ from ecosteward.fields import (
     PageRequest,
     children_field,
     entity_field,
+    guarded_mutation,
     list_field,
     parent_field,
     reference_reader,
@@ -437,9 +438,8 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Draft a service contract; a town only for its own jurisdiction.",
-        extensions=[roles(*access.CONTRACT_EDITORS)],
+    @guarded_mutation(
+        "Draft a service contract; a town only for its own jurisdiction.", *access.CONTRACT_EDITORS
     )
     async def create_service_contract(self, info: Info, input: CreateContractInput) -> ServiceContract:
         user = context_of(info).user
@@ -460,9 +460,9 @@ class Mutation:
         await service.await_enterprise_copies(sessions, jurisdiction_id, data.scope_enterprise_ids)
         return ServiceContract.from_row(await perform(info, service.create_contract, data))
 
-    @strawberry.mutation(
-        description="Record the signing; the filing is then due on the 10th working day after it.",
-        extensions=[roles(*access.CONTRACT_EDITORS)],
+    @guarded_mutation(
+        "Record the signing; the filing is then due on the 10th working day after it.",
+        *access.CONTRACT_EDITORS,
     )
     async def sign_service_contract(
         self, info: Info, id: strawberry.ID, signed_on: dt.date
@@ -472,34 +472,24 @@ class Mutation:
         row, _ = await perform(info, service.sign_contract, contract_id, signed_on, calendar)
         return ServiceContract.from_row(row)
 
-    @strawberry.mutation(
-        description="File (or re-file) a signed contract with the bureau (the managing town).",
-        extensions=[roles(*access.CONTRACT_EDITORS)],
+    @guarded_mutation(
+        "File (or re-file) a signed contract with the bureau (the managing town).", *access.CONTRACT_EDITORS
     )
     async def file_service_contract(self, info: Info, id: strawberry.ID) -> Filing:
         contract_id = parse_id(id, "ServiceContract")
         return (await _filings(info, [await perform(info, service.file_contract, contract_id)]))[0]
 
-    @strawberry.mutation(
-        description="Return a filing for correction, with a reason (bureau).",
-        extensions=[roles(Role.BUREAU_OFFICER)],
-    )
+    @guarded_mutation("Return a filing for correction, with a reason (bureau).", Role.BUREAU_OFFICER)
     async def return_filing(self, info: Info, contract_id: strawberry.ID, reason: str) -> Filing:
         row = await perform(info, service.return_filing, parse_id(contract_id, "ServiceContract"), reason)
         return (await _filings(info, [row]))[0]
 
-    @strawberry.mutation(
-        description="Acknowledge a filing; the contract becomes active (bureau).",
-        extensions=[roles(Role.BUREAU_OFFICER)],
-    )
+    @guarded_mutation("Acknowledge a filing; the contract becomes active (bureau).", Role.BUREAU_OFFICER)
     async def acknowledge_filing(self, info: Info, contract_id: strawberry.ID) -> Filing:
         row = await perform(info, service.acknowledge_filing, parse_id(contract_id, "ServiceContract"))
         return (await _filings(info, [row]))[0]
 
-    @strawberry.mutation(
-        description="End an active contract at the end of its term.",
-        extensions=[roles(*access.CONTRACT_EDITORS)],
-    )
+    @guarded_mutation("End an active contract at the end of its term.", *access.CONTRACT_EDITORS)
     async def end_service_contract(self, info: Info, id: strawberry.ID, ended_on: dt.date) -> ServiceContract:
         contract_id = parse_id(id, "ServiceContract")
         ended = domain.ContractStatus.ENDED
@@ -507,10 +497,7 @@ class Mutation:
             await perform(info, service.close_contract, contract_id, ended, ended_on, "")
         )
 
-    @strawberry.mutation(
-        description="Terminate a contract early, with a reason.",
-        extensions=[roles(*access.CONTRACT_EDITORS)],
-    )
+    @guarded_mutation("Terminate a contract early, with a reason.", *access.CONTRACT_EDITORS)
     async def terminate_service_contract(self, info: Info, id: strawberry.ID, reason: str) -> ServiceContract:
         contract_id = parse_id(id, "ServiceContract")
         terminated, today = domain.ContractStatus.TERMINATED, china_today()

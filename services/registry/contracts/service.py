@@ -407,17 +407,12 @@ async def announce_overdue_filings(uow: UnitOfWork, today: dt.date) -> int:
     """``filing.overdue`` once per filing whose due date passed without a filing; how many are overdue."""
     overdue = awaiting_filing() & (FilingRow.due_on < today) & FilingRow.deleted_at.is_(None)
     count = await uow.session.scalar(sa.select(sa.func.count()).select_from(FilingRow).where(overdue)) or 0
-    rows = (
-        await uow.session.execute(
-            sa.select(FilingRow, ServiceContractRow)
-            .join(ServiceContractRow, ServiceContractRow.id == FilingRow.contract_id)
-            .where(overdue, FilingRow.overdue_announced_at.is_(None))
-            .limit(500)
-        )
-    ).all()
-    for filing, contract in rows:
-        filing.overdue_announced_at = utcnow()
-        uow.publish("overdue", filing_changed(filing, contract), subject=filing.id)
+    unannounced = (
+        sa.select(FilingRow, ServiceContractRow)
+        .join(ServiceContractRow, ServiceContractRow.id == FilingRow.contract_id)
+        .where(overdue, FilingRow.overdue_announced_at.is_(None))
+    )
+    await uow.announce_once(unannounced, "overdue_announced_at", "overdue", filing_changed)
     return int(count)
 
 

@@ -8,8 +8,8 @@ import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
-from ecosteward.fields import PageRequest, entity_field, list_field, reference_reader
-from ecosteward.graphql import Connection, SortDirection, roles
+from ecosteward.fields import PageRequest, entity_field, guarded_mutation, list_field, reference_reader
+from ecosteward.graphql import Connection, SortDirection
 from ecosteward.identity import Role
 from ecosteward.listing import page_of
 from ecosteward.mapping import from_row, perform
@@ -104,10 +104,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Add a managing unit to the directory (bureau only).",
-        extensions=[roles(Role.BUREAU_OFFICER)],
-    )
+    @guarded_mutation("Add a managing unit to the directory (bureau only).", Role.BUREAU_OFFICER)
     async def create_jurisdiction(self, info: Info, input: CreateJurisdictionInput) -> Jurisdiction:
         row = await perform(
             info, service.create_jurisdiction, input.code, input.name, input.kind, name_en=input.name_en

@@ -65,7 +65,7 @@ def upgrade() -> None:
     )
     shared.create_keycloak_accounts()
     shared.create_outbox_events()
-    op.create_table(
+    shared.create_child_table(
         "agency_status_changes",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("agency_id", sa.Uuid(), nullable=False),
@@ -75,13 +75,11 @@ def upgrade() -> None:
         sa.Column("unmet_rules", sa.JSON(), nullable=False),
         sa.Column("changed_at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("changed_by", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_agency_status_changes_agency_id_agencies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_agency_status_changes")),
+        parent="agencies",
+        column="agency_id",
+        indexed=["agency_id"],
     )
-    shared.create_column_indexes("agency_status_changes", "agency_id")
-    op.create_table(
+    shared.create_child_table(
         "credit_listings",
         sa.Column("agency_id", sa.Uuid(), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
@@ -89,12 +87,10 @@ def upgrade() -> None:
         sa.Column("delisted_on", sa.Date(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_credit_listings_agency_id_agencies")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_listings")),
+        parent="agencies",
+        column="agency_id",
+        indexed=["agency_id"],
     )
-    shared.create_column_indexes("credit_listings", "agency_id")
     op.create_table(
         "service_contracts",
         sa.Column("title", sa.String(length=200), nullable=False),
@@ -114,14 +110,8 @@ def upgrade() -> None:
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("closed_reason", sa.Text(), nullable=False),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_service_contracts_agency_id_agencies")
-        ),
-        sa.ForeignKeyConstraint(
-            ["jurisdiction_id"],
-            ["jurisdictions.id"],
-            name=op.f("fk_service_contracts_jurisdiction_id_jurisdictions"),
-        ),
+        shared.references("service_contracts", "agency_id", "agencies"),
+        shared.references("service_contracts", "jurisdiction_id", "jurisdictions"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_contracts")),
     )
     shared.create_column_indexes("service_contracts", "agency_id", "jurisdiction_id", "status")
@@ -139,7 +129,7 @@ def upgrade() -> None:
         sa.Column("joined_on", sa.Date(), nullable=False),
         sa.Column("left_on", sa.Date(), nullable=True),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f("fk_staff_agency_id_agencies")),
+        shared.references("staff", "agency_id", "agencies"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff")),
         sa.UniqueConstraint("username", name=op.f("uq_staff_username")),
     )
@@ -160,18 +150,14 @@ def upgrade() -> None:
         sa.Column("return_reason", sa.Text(), nullable=False),
         sa.Column("overdue_announced_at", ecosteward.db.UTCDateTime(timezone=True), nullable=True),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f("fk_filings_agency_id_agencies")),
-        sa.ForeignKeyConstraint(
-            ["contract_id"], ["service_contracts.id"], name=op.f("fk_filings_contract_id_service_contracts")
-        ),
-        sa.ForeignKeyConstraint(
-            ["jurisdiction_id"], ["jurisdictions.id"], name=op.f("fk_filings_jurisdiction_id_jurisdictions")
-        ),
+        shared.references("filings", "agency_id", "agencies"),
+        shared.references("filings", "contract_id", "service_contracts"),
+        shared.references("filings", "jurisdiction_id", "jurisdictions"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_filings")),
         sa.UniqueConstraint("contract_id", name=op.f("uq_filings_contract_id")),
     )
     shared.create_column_indexes("filings", "agency_id", "due_on", "jurisdiction_id", "status")
-    op.create_table(
+    shared.create_child_table(
         "staff_records",
         sa.Column("staff_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
@@ -181,10 +167,10 @@ def upgrade() -> None:
         sa.Column("rating", sa.String(length=40), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], name=op.f("fk_staff_records_staff_id_staff")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_records")),
+        parent="staff",
+        column="staff_id",
+        indexed=["staff_id"],
     )
-    shared.create_column_indexes("staff_records", "staff_id")
     op.create_table(
         "work_permits",
         sa.Column("number", sa.String(length=40), nullable=False),
@@ -197,18 +183,14 @@ def upgrade() -> None:
         sa.Column("revoked_reason", sa.Text(), nullable=False),
         sa.Column("expiry_announced_at", ecosteward.db.UTCDateTime(timezone=True), nullable=True),
         *shared.entity_columns(),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agencies.id"], name=op.f("fk_work_permits_agency_id_agencies")
-        ),
-        sa.ForeignKeyConstraint(
-            ["issued_by_id"], ["jurisdictions.id"], name=op.f("fk_work_permits_issued_by_id_jurisdictions")
-        ),
-        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"], name=op.f("fk_work_permits_staff_id_staff")),
+        shared.references("work_permits", "agency_id", "agencies"),
+        shared.references("work_permits", "issued_by_id", "jurisdictions"),
+        shared.references("work_permits", "staff_id", "staff"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_permits")),
         sa.UniqueConstraint("number", name=op.f("uq_work_permits_number")),
     )
     shared.create_column_indexes("work_permits", "agency_id", "staff_id")
-    op.create_table(
+    shared.create_child_table(
         "filing_actions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("filing_id", sa.Uuid(), nullable=False),
@@ -216,12 +198,10 @@ def upgrade() -> None:
         sa.Column("at", ecosteward.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("by", sa.String(length=100), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["filing_id"], ["filings.id"], name=op.f("fk_filing_actions_filing_id_filings")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_filing_actions")),
+        parent="filings",
+        column="filing_id",
+        indexed=["filing_id"],
     )
-    shared.create_column_indexes("filing_actions", "filing_id")
 
 
 def downgrade() -> None:

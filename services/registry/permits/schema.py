@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from ecosteward.clock import china_today
-from ecosteward.fields import PageRequest, list_field, parent_field
+from ecosteward.fields import PageRequest, guarded_mutation, list_field, parent_field
 from ecosteward.graphql import Connection, context_of, roles
 from ecosteward.listing import page_of
 from ecosteward.mapping import from_row, perform
@@ -133,10 +133,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Issue a work permit (bureau, or a town in its own name).",
-        extensions=[roles(*access.PERMIT_ISSUERS)],
-    )
+    @guarded_mutation("Issue a work permit (bureau, or a town in its own name).", *access.PERMIT_ISSUERS)
     async def issue_work_permit(self, info: Info, input: IssuePermitInput) -> WorkPermit:
         issuer = parse_id(input.issued_by_id, "Jurisdiction") if input.issued_by_id is not None else None
         staff_id, agency_id = parse_id(input.staff_id, "Staff"), parse_id(input.agency_id, "Agency")
@@ -145,10 +142,7 @@ class Mutation:
         )
         return WorkPermit.from_row(row)
 
-    @strawberry.mutation(
-        description="Revoke a work permit (bureau, or the town that issued it).",
-        extensions=[roles(*access.PERMIT_ISSUERS)],
-    )
+    @guarded_mutation("Revoke a work permit (bureau, or the town that issued it).", *access.PERMIT_ISSUERS)
     async def revoke_work_permit(self, info: Info, id: strawberry.ID, reason: str) -> WorkPermit:
         permit_id = parse_id(id, "Work permit")
         return WorkPermit.from_row(await perform(info, service.revoke_permit, permit_id, reason))

@@ -141,19 +141,13 @@ async def valid_permit(session: AsyncSession, staff_id: uuid.UUID, day: dt.date)
 
 async def announce_expired_permits(uow: UnitOfWork, today: dt.date) -> int:
     """Once per permit: ``permit.expired`` when its last valid day has passed; how many were announced."""
-    rows = (
-        await uow.session.execute(
-            sa.select(WorkPermitRow, StaffRow)
-            .join(StaffRow, StaffRow.id == WorkPermitRow.staff_id)
-            .where(
-                WorkPermitRow.valid_to < today,
-                WorkPermitRow.revoked_at.is_(None),
-                WorkPermitRow.expiry_announced_at.is_(None),
-            )
-            .limit(500)
+    expired = (
+        sa.select(WorkPermitRow, StaffRow)
+        .join(StaffRow, StaffRow.id == WorkPermitRow.staff_id)
+        .where(
+            WorkPermitRow.valid_to < today,
+            WorkPermitRow.revoked_at.is_(None),
+            WorkPermitRow.expiry_announced_at.is_(None),
         )
-    ).all()
-    for permit, staff in rows:
-        permit.expiry_announced_at = utcnow()
-        uow.publish("expired", permit_changed(permit, staff), subject=permit.id)
-    return len(rows)
+    )
+    return await uow.announce_once(expired, "expiry_announced_at", "expired", permit_changed)

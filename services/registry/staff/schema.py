@@ -16,6 +16,7 @@ from ecosteward.fields import (
     PageRequest,
     children_field,
     entity_field,
+    guarded_mutation,
     list_field,
     parent_field,
     reference_reader,
@@ -201,35 +202,28 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Add a staff member to an agency (bureau, or the agency's admin).",
-        extensions=[roles(*access.STAFF_EDITORS)],
+    @guarded_mutation(
+        "Add a staff member to an agency (bureau, or the agency's admin).", *access.STAFF_EDITORS
     )
     async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
         agency_id = parse_id(input.agency_id, "Agency")
         data = copy_into(service.StaffInput, input, qualifications=list(input.qualifications))
         return Staff.from_row(await perform(info, service.add_staff, agency_id, data))
 
-    @strawberry.mutation(
-        description="Change a staff file (bureau, or the agency's admin).",
-        extensions=[roles(*access.STAFF_EDITORS)],
-    )
+    @guarded_mutation("Change a staff file (bureau, or the agency's admin).", *access.STAFF_EDITORS)
     async def update_staff(self, info: Info, id: strawberry.ID, input: UpdateStaffInput) -> Staff:
         staff_id = parse_id(id, "Staff")
         return Staff.from_row(await perform(info, service.update_staff, staff_id, dataclasses.asdict(input)))
 
-    @strawberry.mutation(
-        description="Record that a staff member left; the agency is flagged if it no longer meets the rules (bureau, or the agency's admin).",
-        extensions=[roles(*access.STAFF_EDITORS)],
+    @guarded_mutation(
+        "Record that a staff member left; the agency is flagged if it no longer meets the rules (bureau, or the agency's admin).",
+        *access.STAFF_EDITORS,
     )
     async def record_staff_departure(self, info: Info, id: strawberry.ID, left_on: dt.date) -> Staff:
         staff_id = parse_id(id, "Staff")
         return Staff.from_row(await perform(info, service.staff_left, staff_id, left_on))
 
-    @strawberry.mutation(
-        description="Add continuing education or an evaluation to a staff file.",
-        extensions=[roles(*access.STAFF_EDITORS)],
-    )
+    @guarded_mutation("Add continuing education or an evaluation to a staff file.", *access.STAFF_EDITORS)
     async def add_staff_record(self, info: Info, input: StaffRecordInput) -> StaffRecord:
         staff_id = parse_id(input.staff_id, "Staff")
         row = await perform(

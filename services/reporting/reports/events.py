@@ -21,7 +21,6 @@ class ReportChanged(PublishedPayload):
 
     EVENT: ClassVar[str] = "reporting.report"
     VERBS: ClassVar[tuple[str, ...]] = ("submitted",)
-    SCHEMA_VERSION: ClassVar[int] = 1
 
     id: uuid.UUID
     jurisdiction_id: uuid.UUID

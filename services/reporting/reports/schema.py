@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from ecosteward.clock import china_date, china_today
 from ecosteward.db import utcnow
-from ecosteward.fields import entity_field, list_field
+from ecosteward.fields import entity_field, guarded_mutation, list_field
 from ecosteward.graphql import SortDirection, context_of, roles
 from ecosteward.listing import Listing, read_in_scope
 from ecosteward.mapping import from_row, perform
@@ -149,9 +149,8 @@ class Query:
 
 @strawberry.type(description="Report mutations (merged into the service's Mutation).")
 class Mutation:
-    @strawberry.mutation(
-        description="Submit a quarterly or annual report; one per jurisdiction, kind and period.",
-        extensions=[roles(*access.SUBMITTER_ROLES)],
+    @guarded_mutation(
+        "Submit a quarterly or annual report; one per jurisdiction, kind and period.", *access.SUBMITTER_ROLES
     )
     async def submit_report(self, info: Info, input: SubmitReportInput) -> Report:
         jurisdiction_id = parse_id(input.jurisdiction_id, "Jurisdiction")

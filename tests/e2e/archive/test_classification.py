@@ -23,9 +23,9 @@ from services.archive.classification.domain import add_years, last_day_counted, 
 from tests.e2e.archive.documents import CREATE_JURISDICTION, REGISTER
 from tests.e2e.helpers import (
     Api,
+    archive_value,
     credit_code,
     db,
-    db_value,
     events,
     iso,
     outbox_count,
@@ -164,12 +164,7 @@ def exactly_once(stack: Infra, entity_verb: str, enterprise_id: str) -> list[Eve
 
 def key_source(stack: Infra, enterprise_id: str) -> bool:
     return bool(
-        db_value(
-            stack,
-            "SELECT key_source FROM enterprises WHERE id = $1",
-            uuid.UUID(enterprise_id),
-            database="e2e_archive",
-        )
+        archive_value(stack, "SELECT key_source FROM enterprises WHERE id = $1", uuid.UUID(enterprise_id))
     )
 
 
@@ -253,12 +248,7 @@ def test_facts_change_the_classification_with_reasons_history_and_one_event_per_
     penalties = api.ok(TOWN, FACTS, {"id": eid, "filter": {"kinds": ["PENALTY"], "includeWithdrawn": True}})
     assert penalties["enterpriseFacts"]["totalCount"] == 2
     assert (
-        db_value(
-            stack,
-            "SELECT count(*) FROM enterprise_facts WHERE enterprise_id = $1",
-            uuid.UUID(eid),
-            database="e2e_archive",
-        )
+        archive_value(stack, "SELECT count(*) FROM enterprise_facts WHERE enterprise_id = $1", uuid.UUID(eid))
         == 7
     )
 
@@ -494,11 +484,8 @@ def test_who_may_read_and_write(stack: Infra, api: Api) -> None:
     assert {str(r["enterprise_id"]): r["n"] for r in written} == {outside: 1}
     assert outbox(stack, "archive.enterprise.labelled", outside) == 0
     assert (
-        db_value(
-            stack,
-            "SELECT count(*) FROM enterprise_risk_labels WHERE enterprise_id = $1",
-            DEMO_ENTERPRISE_ID,
-            database="e2e_archive",
+        archive_value(
+            stack, "SELECT count(*) FROM enterprise_risk_labels WHERE enterprise_id = $1", DEMO_ENTERPRISE_ID
         )
         == 0
     )

@@ -33,9 +33,9 @@ from tests.e2e.helpers import (
     Api,
     archive_api,
     archive_town,
+    archive_value,
     credit_code,
     db,
-    db_value,
     publish_event,
     wait_for_value,
 )
@@ -155,11 +155,8 @@ def content_path(version: str) -> str:
 
 def versions_of(stack: Infra, enterprise: str) -> int:
     return int(
-        db_value(
-            stack,
-            "SELECT count(*) FROM document_versions WHERE enterprise_id = $1",
-            uuid.UUID(enterprise),
-            database="e2e_archive",
+        archive_value(
+            stack, "SELECT count(*) FROM document_versions WHERE enterprise_id = $1", uuid.UUID(enterprise)
         )
     )
 
@@ -283,17 +280,10 @@ def test_the_district_reaches_the_whole_district_and_a_row_without_a_managing_ju
     api: Api, other_town: str
 ) -> None:
     stack = api.stack
-    district = db_value(
-        stack, "SELECT id FROM known_jurisdictions WHERE kind = 'DISTRICT'", database="e2e_archive"
-    )
+    district = archive_value(stack, "SELECT id FROM known_jurisdictions WHERE kind = 'DISTRICT'")
     assert district is not None, "the archive records the jurisdictions' kinds"
     assert (
-        db_value(
-            stack,
-            "SELECT kind FROM known_jurisdictions WHERE id = $1",
-            uuid.UUID(other_town),
-            database="e2e_archive",
-        )
+        archive_value(stack, "SELECT kind FROM known_jurisdictions WHERE id = $1", uuid.UUID(other_town))
         == "TOWN"
     )
 
@@ -455,11 +445,10 @@ def test_by_id_writes_answer_not_found_alike(stack: Infra, api: Api, targets: Ta
     # Nothing was written by the refused calls.
     assert versions_of(stack, targets.elsewhere) == 1
     assert (
-        db_value(
+        archive_value(
             stack,
             "SELECT count(*) FROM enterprise_facts WHERE enterprise_id = $1 AND withdrawn_at IS NULL",
             uuid.UUID(targets.elsewhere),
-            database="e2e_archive",
         )
         == 1
     )

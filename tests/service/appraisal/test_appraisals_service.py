@@ -16,13 +16,12 @@ import pytest
 import sqlalchemy as sa
 
 from ecosteward.identity import Principal, Role
-from ecosteward.listing import load_in_scope
 from services.appraisal import access
 from services.appraisal.appraisals import service
 from services.appraisal.appraisals.models import AppraisalRow
 from services.appraisal.base import TABLES
 from services.appraisal.copies import KnownContractRow
-from tests.service.support import ServiceDb, allowed, refusal_code, service_db
+from tests.service.support import ServiceDb, allowed, refusal_code, refused_without_change, service_db
 
 CONTRACT = uuid.UUID(int=1)
 TOWN, OTHER_TOWN = uuid.UUID(int=11), uuid.UUID(int=12)
@@ -106,9 +105,7 @@ async def test_finalise_publishes_the_final_appraisal_once(db: ServiceDb) -> Non
     ],
 )
 async def test_refused_appraisals_change_nothing(db: ServiceDb, changes: dict[str, Any], code: str) -> None:
-    assert await refusal_code(create(db, **changes)) == code
-    assert await rows(db) == []
-    assert await db.events() == []
+    assert await refused_without_change(db, create(db, **changes), AppraisalRow) == code
 
 
 async def test_a_second_appraisal_of_the_period_is_a_conflict_and_changes_nothing(db: ServiceDb) -> None:
@@ -155,10 +152,7 @@ async def test_access_table(db: ServiceDb, who: str, side: str) -> None:
     actor = ACTORS[who](side)
 
     async def read() -> object:
-        async with db.sessions() as session:
-            return await load_in_scope(
-                session, AppraisalRow, appraisal.id, "Appraisal", access.data_scope(actor)
-            )
+        return await db.load_in_scope(AppraisalRow, appraisal.id, "Appraisal", access.data_scope(actor))
 
     async def create_one() -> object:
         return await create(db, actor)

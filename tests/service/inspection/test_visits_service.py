@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 
 from ecosteward.identity import Principal, Role
-from ecosteward.listing import load_in_scope
 from services.inspection import access
 from services.inspection.base import TABLES
 from services.inspection.copies import (
@@ -28,7 +27,7 @@ from services.inspection.copies import (
 )
 from services.inspection.visits import service
 from services.inspection.visits.models import FindingRow, InspectionRow
-from tests.service.support import ServiceDb, allowed, refusal_code, service_db
+from tests.service.support import ServiceDb, allowed, refusal_code, refused_without_change, service_db
 
 TODAY = dt.date(2026, 5, 20)
 VISIT = dt.date(2026, 5, 18)
@@ -154,9 +153,7 @@ async def test_the_bureau_names_the_agency_and_is_not_bound_by_contracts(db: Ser
 async def test_refused_visits_change_nothing(
     db: ServiceDb, actor: Principal, changes: dict[str, Any], code: str
 ) -> None:
-    assert await refusal_code(record(db, actor, **changes)) == code
-    assert await db.count(InspectionRow) == 0
-    assert await db.events() == []
+    assert await refused_without_change(db, record(db, actor, **changes), InspectionRow) == code
 
 
 # ------------------------------------------------------------------------------------------ record_finding
@@ -261,10 +258,7 @@ async def test_access_table(db: ServiceDb, who: str, side: str) -> None:
     actor = ACTORS[who](side)
 
     async def read() -> object:
-        async with db.sessions() as session:
-            return await load_in_scope(
-                session, InspectionRow, visit.id, "Inspection", access.data_scope(actor)
-            )
+        return await db.load_in_scope(InspectionRow, visit.id, "Inspection", access.data_scope(actor))
 
     async def record_visit() -> object:
         return await record(db, actor, agency_id=AGENCY if who == "bureau" else None)
