@@ -54,7 +54,7 @@ if [ ! -f "$gstamp" ] || [ gateway/package-lock.json -nt "$gstamp" ]; then
   touch "$gstamp"
 fi
 
-if [ "${ECOSTEWARD_GATEWAY:-hive-gateway}" = hive-router ]; then
+if [ "${ECOSTEWARD_GATEWAY:-hive-router}" = hive-router ]; then
   say "checking Hive Router (built once per machine into ~/.cache/ecosteward/hive-router)"
   bash scripts/hive-router.sh
 fi

@@ -329,13 +329,11 @@ HIVE_ROUTER_HOME = Path(
 
 
 def gateway_kind() -> str:
-    """``hive-router`` (Rust, the default once built) or ``hive-gateway`` (Node, ``ECOSTEWARD_GATEWAY``)."""
-    chosen = os.environ.get("ECOSTEWARD_GATEWAY", "").strip()
-    if chosen in ("hive-router", "hive-gateway"):
-        return chosen
-    if chosen:
+    """``hive-router`` (Rust, the default) or ``hive-gateway`` (Node, kept as a fallback: ``ECOSTEWARD_GATEWAY``)."""
+    chosen = os.environ.get("ECOSTEWARD_GATEWAY", "").strip() or "hive-router"
+    if chosen not in ("hive-router", "hive-gateway"):
         raise StartError(f"ECOSTEWARD_GATEWAY must be hive-router or hive-gateway, not {chosen!r}")
-    return "hive-gateway"
+    return chosen
 
 
 def hive_router_binary() -> Path:
@@ -400,26 +398,13 @@ def start_hive_router(
     binary = hive_router_binary()
     if not binary.exists():
         raise StartError(f"{binary} is missing: run scripts/hive-router.sh (make bootstrap builds it)")
-    socket = work_dir / "run" / f"edge-{ports.gateway}.sock"
-    socket.parent.mkdir(parents=True, exist_ok=True)
-    socket.unlink(missing_ok=True)
-    env = router_env(ports, keycloak_url)
-    env["GATEWAY_EDGE_URL"] = f"unix://{socket}"
-    # The coprocessor (ecosteward.edge) runs in the router's process group, so stopping the gateway
-    # stops both; `exec` makes the router the group leader whose pid is recorded.
-    launcher = '"$1" -m ecosteward.edge --uds "$2" & exec "$3"'
     process = ManagedProcess(
         name=f"gateway-{ports.gateway}",
-        argv=["sh", "-c", launcher, "hive-router", sys.executable, str(socket), str(binary)],
+        argv=[str(binary)],
         log_path=work_dir / "logs" / f"gateway-{ports.gateway}.log",
-        env=env,
+        env=router_env(ports, keycloak_url),
         cwd=GATEWAY_DIR,
         pid_dir=pid_dir,
     ).start()
-    wait_until(
-        lambda: socket.exists() and http_ok(f"http://127.0.0.1:{ports.gateway}/readiness"),
-        60,
-        "gateway",
-        process,
-    )
+    wait_until(lambda: http_ok(f"http://127.0.0.1:{ports.gateway}/readiness"), 60, "gateway", process)
     return process

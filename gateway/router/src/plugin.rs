@@ -19,7 +19,7 @@ use hive_router::{
     async_trait,
     graphql_tools::static_graphql::query::Document,
     http::StatusCode,
-    ntex::http::{header, HeaderValue},
+    ntex::http::header::{self, HeaderValue},
     plugins::{
         hooks::{
             on_graphql_error::{OnGraphQLErrorHookPayload, OnGraphQLErrorHookResult},
