@@ -6,7 +6,7 @@
 # The binary is cached OUTSIDE the clone, keyed by the hive-router version and a hash of our crate's
 # sources and Cargo.lock, so a second clone or CI run on the same machine does not rebuild:
 #   ${ECOSTEWARD_HIVE_ROUTER_HOME:-~/.cache/ecosteward/hive-router}/<version>-<hash>/hive_router
-# (ecosteward/devstack/components.py `hive_router_binary()` computes the same path.)
+# (ecosteward/devstack/components.py `hive_router_binary()` asks this script with --path.)
 # The cargo target dir is kept next to it (target/), so a rebuild after a plugin change is incremental.
 # The first build compiles ~600 crates: about 25-40 minutes on 2 busy cores.
 #   scripts/hive-router.sh          build if missing, print the binary's path

@@ -321,13 +321,6 @@ def gateway_env(ports: Ports, keycloak_url: str) -> dict[str, str]:
     return env
 
 
-HIVE_ROUTER_VERSION = "0.3.10"
-#: Built once per machine and version, outside any clone (scripts/hive-router.sh).
-HIVE_ROUTER_HOME = Path(
-    os.environ.get("ECOSTEWARD_HIVE_ROUTER_HOME", str(Path.home() / ".cache" / "ecosteward" / "hive-router"))
-)
-
-
 def gateway_kind() -> str:
     """``hive-router`` (Rust, the default) or ``hive-gateway`` (Node, kept as a fallback: ``ECOSTEWARD_GATEWAY``)."""
     chosen = os.environ.get("ECOSTEWARD_GATEWAY", "").strip() or "hive-router"
@@ -338,21 +331,19 @@ def gateway_kind() -> str:
 
 def hive_router_binary() -> Path:
     """Our router (hive-router + the ``ecosteward_contract`` plugin, gateway/router/) where
-    scripts/hive-router.sh caches it: ``<home>/<version>-<hash>/hive_router``, the hash covering the
-    crate's Cargo.toml, Cargo.lock and src/ exactly as the script computes it (a changed plugin is a
-    new binary; an unchanged one is reused by every clone on the machine)."""
-    crate = GATEWAY_DIR / "router"
-    files = sorted(
-        path.relative_to(crate).as_posix()
-        for path in [crate / "Cargo.toml", crate / "Cargo.lock", *(crate / "src").rglob("*")]
-        if path.is_file()
-    )
-    # `sha256sum` lines ("<hex>  <path>"), hashed again: `find … | sort | xargs sha256sum | sha256sum`
-    listing = "".join(
-        f"{hashlib.sha256((crate / name).read_bytes()).hexdigest()}  {name}\n" for name in files
-    )
-    sources = hashlib.sha256(listing.encode()).hexdigest()[:12]
-    return HIVE_ROUTER_HOME / f"{HIVE_ROUTER_VERSION}-{sources}" / "hive_router"
+    scripts/hive-router.sh caches it; the script is the one place that knows the path (the pinned
+    version and a hash of the crate's sources), so we ask it rather than compute it again."""
+    try:
+        found = subprocess.run(
+            ["bash", str(REPO_ROOT / "scripts" / "hive-router.sh"), "--path"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise StartError(f"scripts/hive-router.sh --path failed: {error}") from error
+    return Path(found.stdout.strip())
 
 
 def router_env(ports: Ports, keycloak_url: str) -> dict[str, str]:
